@@ -1,0 +1,15 @@
+//! pipelab-core: deterministic, I/O-free simulations of data-engineering patterns.
+//!
+//! Everything here is a pure function of a seed, parameters and the faults a learner
+//! injected. No clocks, threads, global randomness or platform-dependent floats
+//! (see `clippy.toml`), so a run replays bit-for-bit natively and in wasm32.
+
+#![forbid(unsafe_code)]
+
+pub mod format;
+pub mod hash;
+pub mod link;
+pub mod oracle;
+pub mod patterns;
+pub mod sim;
+pub mod workload;

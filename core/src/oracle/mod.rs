@@ -1,0 +1,5 @@
+//! Independent ground truth. Each oracle recomputes a pattern's answer by a different,
+//! deliberately naive algorithm and never imports the pattern it checks, so a bug in the
+//! pattern cannot hide in its own yardstick.
+
+pub mod sharding;

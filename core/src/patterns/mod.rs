@@ -1,0 +1,3 @@
+//! One module per pattern. Each exposes a [`crate::sim::Scenario`] and its parameters.
+
+pub mod sharding;

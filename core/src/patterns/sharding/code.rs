@@ -1,0 +1,132 @@
+//! The code panel: the real-world equivalent of the current configuration, with the lines
+//! the current step exercises highlighted. Written for pipelab, not taken from the note.
+
+use super::router::Scheme;
+use super::scenario::{Last, Sharding};
+
+/// Code and which lines are active.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeView {
+    pub language: &'static str,
+    pub title: &'static str,
+    pub lines: Vec<&'static str>,
+    /// 0-based indices of highlighted lines.
+    pub active: Vec<usize>,
+    /// Where the reference note's version goes wrong, if it does for this configuration.
+    pub note: Option<&'static str>,
+}
+
+// Each line carries a tag saying which kind of step exercises it.
+const MOD_N: &[(&str, &str)] = &[
+    ("", "import hashlib"),
+    ("", ""),
+    ("", "class ModNRouter:"),
+    (
+        "",
+        "    \"\"\"hash(key) % N. Simple, but NOT consistent hashing.\"\"\"",
+    ),
+    ("start", "    def __init__(self, shards):"),
+    ("start", "        self.shards = list(shards)"),
+    ("", ""),
+    ("route", "    def shard_for(self, user_id: int):"),
+    (
+        "route",
+        "        digest = hashlib.md5(str(user_id).encode()).digest()",
+    ),
+    ("route", "        h = int.from_bytes(digest[:8], 'little')"),
+    ("route", "        return self.shards[h % len(self.shards)]"),
+    ("", ""),
+    ("change", "    def add_shard(self, shard):"),
+    (
+        "change",
+        "        # N changes, so h % N changes for most keys:",
+    ),
+    (
+        "change",
+        "        # about N/(N+1) of all keys must be copied elsewhere.",
+    ),
+    ("change", "        self.shards.append(shard)"),
+];
+
+const RING: &[(&str, &str)] = &[
+    ("", "import bisect, hashlib"),
+    ("", ""),
+    ("", "def h64(text: str) -> int:"),
+    (
+        "",
+        "    return int.from_bytes(hashlib.md5(text.encode()).digest()[:8], 'little')",
+    ),
+    ("", ""),
+    ("", "class HashRing:"),
+    ("start", "    def __init__(self, shards, vnodes=100):"),
+    ("start", "        self.vnodes = vnodes"),
+    (
+        "start",
+        "        self.points = []  # sorted (position, shard)",
+    ),
+    ("start", "        for s in shards:"),
+    ("start", "            self.add_shard(s)"),
+    ("", ""),
+    ("route", "    def shard_for(self, user_id: int):"),
+    ("route", "        pos = h64(str(user_id))"),
+    (
+        "route",
+        "        i = bisect.bisect_left(self.points, (pos, ''))",
+    ),
+    (
+        "route",
+        "        return self.points[i % len(self.points)][1]  # wrap around",
+    ),
+    ("", ""),
+    ("change", "    def add_shard(self, shard):"),
+    (
+        "change",
+        "        # Only keys between a new point and its predecessor move,",
+    ),
+    (
+        "change",
+        "        # all of them to the new shard: about 1/(N+1) of keys.",
+    ),
+    ("change", "        for v in range(self.vnodes):"),
+    (
+        "change",
+        "            bisect.insort(self.points, (h64(f'{shard}#{v}'), shard))",
+    ),
+    ("", ""),
+    ("change", "    def remove_shard(self, shard):"),
+    (
+        "change",
+        "        self.points = [p for p in self.points if p[1] != shard]",
+    ),
+];
+
+const NOTE_MOD_N: &str = "The reference note's ShardManager calls this “consistent hash sharding”, but md5(key) % len(shards) is mod-N: adding a 5th shard re-homes about 80% of keys. The ring on the right-hand scheme is what the name promises.";
+
+/// The code panel for the current state.
+pub fn code_view(s: &Sharding) -> CodeView {
+    let (lines, title, note) = match s.router().scheme() {
+        Scheme::ModN => (MOD_N, "Python: routing by hash mod N", Some(NOTE_MOD_N)),
+        Scheme::Ring => (
+            RING,
+            "Python: a consistent-hash ring with virtual nodes",
+            None,
+        ),
+    };
+    let tag = match s.last() {
+        Last::Start => "start",
+        Last::Routed(_) => "route",
+        Last::Changed(_) => "change",
+    };
+    CodeView {
+        language: "python",
+        title,
+        lines: lines.iter().map(|(_, l)| *l).collect(),
+        active: lines
+            .iter()
+            .enumerate()
+            .filter(|(_, (t, _))| *t == tag)
+            .map(|(i, _)| i)
+            .collect(),
+        note,
+    }
+}

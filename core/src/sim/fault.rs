@@ -1,0 +1,42 @@
+//! Faults: the failure buttons of a pattern, recorded at the step where they were injected.
+
+/// One fault a pattern offers (its `fault-<kind>` button).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultSpec {
+    pub kind: &'static str,
+    pub label: &'static str,
+    /// One sentence on what it breaks.
+    pub help: &'static str,
+}
+
+/// A fault as recorded and linked: a kind and an optional numeric argument
+/// (e.g. which shard to remove).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fault {
+    pub kind: String,
+    pub arg: Option<u32>,
+}
+
+impl Fault {
+    pub fn new(kind: &str) -> Self {
+        Fault {
+            kind: kind.to_string(),
+            arg: None,
+        }
+    }
+
+    pub fn with_arg(kind: &str, arg: u32) -> Self {
+        Fault {
+            kind: kind.to_string(),
+            arg: Some(arg),
+        }
+    }
+}
+
+/// A fault injected at a step: it applies after that step, consumes no step and is
+/// visible at that step.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FaultAt {
+    pub step: u64,
+    pub fault: Fault,
+}

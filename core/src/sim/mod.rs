@@ -1,0 +1,19 @@
+//! The simulation kernel shared by every pattern: seeded randomness, simulated calendar
+//! time, validated parameters, faults, the `Scenario` trait and the `Timeline` that gives
+//! exact step-back and seek.
+
+pub mod fault;
+pub mod params;
+pub mod preset;
+pub mod rng;
+pub mod scenario;
+pub mod time;
+pub mod timeline;
+
+pub use fault::{Fault, FaultAt, FaultSpec};
+pub use params::{ParamError, ParamKind, ParamSpec, Params};
+pub use preset::{PitfallSpec, Preset};
+pub use rng::Rng;
+pub use scenario::Scenario;
+pub use time::SimTime;
+pub use timeline::Timeline;

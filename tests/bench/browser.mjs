@@ -1,0 +1,280 @@
+// In-browser measurements for `cargo xtask bench` (issue 2, section 5). Prints plain lines and
+// never asserts: a measurement that cannot be taken prints "n/a (why)" and the rest go on.
+//
+//   PIPELAB_DIST=../dist node bench/browser.mjs
+//
+// Env: PIPELAB_DIST (built site, default ../dist), CHROMIUM (default /usr/bin/chromium),
+//      PIPELAB_BENCH_JSON (optional path: also write every figure as JSON, e.g. for the
+//      wasm/native ratio), PIPELAB_BENCH_PLAY_MS (autoplay duration, default 10000).
+//
+// Measured:
+//   - navigation → performance.mark("pipelab:interactive"), median of 5 cold loads, for home and
+//     every built simulation page (discovered from home's built cards);
+//   - 10 s of autoplay at speed max on /sharding?events=1000000: longest task (PerformanceObserver
+//     'longtask') and requestAnimationFrame gaps (max, p99);
+//   - the seek bar on that 1,000,000-step run: 50 `input` events across the range, each timed
+//     from dispatch until `step` shows the target (checked every frame);
+//   - wasm memory after building such a run and going to its end;
+//   - the wasm kernel: wasmBindings.kernel_checksum(1000000) → events/s.
+
+import { writeFileSync } from 'node:fs';
+import {
+  Lab, median, quantile, readCards, setup, tid,
+} from '../e2e/harness.mjs';
+
+const LOADS = 5;
+const BIG_EVENTS = 1_000_000;
+const PLAY_MS = Number(process.env.PIPELAB_BENCH_PLAY_MS) || 10_000;
+const SEEK_EVENTS = 50;
+const BIG_RUN = `/sharding?v=1&events=${BIG_EVENTS}`;
+const WAIT_BIG_MS = 120_000;
+
+const results = {};
+const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const out = (line) => console.log(`browser: ${line}`);
+
+/** Runs one measurement; a failure prints n/a with the reason instead of stopping the bench. */
+async function measure(label, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    out(`${label}: n/a (${String(e?.message ?? e).split('\n')[0]})`);
+    results[label] = { error: String(e?.message ?? e) };
+  }
+}
+
+/** Installed before any page script: long tasks, frame gaps and the wasm instance's memory. */
+function perfProbe() {
+  const probe = { longtasks: [], gaps: [], recording: false, since: 0, wasm: null };
+  window.__pipelabBench = probe;
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) probe.longtasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    probe.longtaskUnsupported = true;
+  }
+  // Trunk's loader announces the instantiated module (its exports include `memory`).
+  addEventListener('TrunkApplicationStarted', (e) => {
+    probe.wasm = e.detail?.wasm ?? null;
+  });
+  probe.start = () => {
+    probe.gaps = [];
+    probe.recording = true;
+    probe.since = performance.now();
+    let last = performance.now();
+    const frame = (t) => {
+      if (!probe.recording) return;
+      probe.gaps.push(t - last);
+      last = t;
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  };
+  probe.stop = () => {
+    probe.recording = false;
+    return {
+      gaps: probe.gaps,
+      longtasks: probe.longtasks.filter((t) => t.start >= probe.since).map((t) => t.duration),
+      longtaskUnsupported: !!probe.longtaskUnsupported,
+    };
+  };
+}
+
+/** A fresh instrumented context + page; requests are observed, not intercepted (no overhead). */
+async function withLab(env, fn) {
+  const lab = await Lab.create(env.browser, env.origin, { route: false, initScripts: [perfProbe] });
+  try {
+    return await fn(lab);
+  } finally {
+    if (lab.blocked.length) out(`note: off-origin requests: ${lab.blocked.join(', ')}`);
+    if (lab.problems.length) out(`note: console/page problems: ${lab.problems.slice(0, 3).join(' | ')}`);
+    await lab.close();
+  }
+}
+
+/** The built simulation pages, from home's built cards. */
+async function discover(env) {
+  return withLab(env, async (lab) => {
+    await lab.open('/', 'page-home');
+    return (await readCards(lab)).filter((c) => c.built === 'true' && c.kind !== 'quiz');
+  });
+}
+
+/** navigation → pipelab:interactive, median of LOADS fresh-context loads. */
+async function navToInteractive(env, route, root) {
+  const times = [];
+  for (let i = 0; i < LOADS; i++) {
+    await withLab(env, async (lab) => {
+      await lab.open(route, root);
+      const t = await lab.page.evaluate(
+        () => performance.getEntriesByName('pipelab:interactive', 'mark')[0]?.startTime ?? null,
+      );
+      if (t === null) throw new Error('no performance mark "pipelab:interactive"');
+      times.push(t);
+    });
+  }
+  const m = median(times);
+  out(`nav→interactive ${route}: median ${fmt(m)} ms (${times.map((t) => fmt(t)).join(', ')})`);
+  results[`nav ${route}`] = { median_ms: m, loads_ms: times };
+}
+
+/** Opens the 1,000,000-step run and waits until it is built (step-total known). */
+async function openBigRun(lab) {
+  await lab.open(BIG_RUN, 'page-sharding');
+  const total = await lab.until(() => lab.int('step-total'), (n) => n > 0, 'step-total', WAIT_BIG_MS);
+  if (await lab.has('url-error')) out(`note: url-error on ${BIG_RUN}: ${await lab.text('url-error')}`);
+  return total;
+}
+
+async function autoplay(env) {
+  await withLab(env, async (lab) => {
+    const total = await openBigRun(lab);
+    await lab.set('speed', 'max', ['input', 'change']);
+    await lab.blur();
+    const step0 = await lab.int('step');
+    await lab.page.evaluate(() => window.__pipelabBench.start());
+    await lab.click('play');
+    await lab.page.waitForTimeout(PLAY_MS);
+    const r = await lab.page.evaluate(() => window.__pipelabBench.stop());
+    if ((await lab.attr('play', 'aria-pressed')) === 'true') await lab.click('play');
+    const steps = (await lab.int('step')) - step0;
+    const longest = r.longtasks.length ? Math.max(...r.longtasks) : 0;
+    const over50 = r.longtasks.filter((d) => d > 50).length;
+    out(
+      `autoplay max ${PLAY_MS / 1000}s on ${total}-step run: ${steps} steps (${fmt(steps / (PLAY_MS / 1000), 0)} steps/s); ` +
+        `${steps + step0 >= total ? '(reached the end before the time was up) ' : ''}` +
+        `longest task ${r.longtaskUnsupported ? 'n/a (longtask unsupported)'
+          : r.longtasks.length ? `${fmt(longest)} ms (${r.longtasks.length} long tasks, ${over50} over 50 ms)`
+          : 'under 50 ms (no long task reported)'}; ` +
+        `frame gap max ${fmt(Math.max(...r.gaps))} ms, p99 ${fmt(quantile(r.gaps, 0.99))} ms, ` +
+        `median ${fmt(median(r.gaps))} ms over ${r.gaps.length} frames`,
+    );
+    results.autoplay = {
+      total_steps: total, steps, play_ms: PLAY_MS, longest_task_ms: longest, long_tasks: r.longtasks.length,
+      frame_gap_max_ms: Math.max(...r.gaps), frame_gap_p99_ms: quantile(r.gaps, 0.99), frames: r.gaps.length,
+    };
+  });
+}
+
+async function seekAndMemory(env) {
+  await withLab(env, async (lab) => {
+    const total = await openBigRun(lab);
+    // 50 input events across the range, as a drag would send them; each timed until the step
+    // display shows the target (or 5 s), checking once per frame.
+    const r = await lab.page.evaluate(
+      async ([sel, stepSel, total, n]) => {
+        const seek = document.querySelector(sel);
+        const stepEl = document.querySelector(stepSel);
+        const nextFrame = () => new Promise((res) => requestAnimationFrame(() => res()));
+        const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+        const shown = [];
+        const firstFrame = [];
+        let mismatches = 0;
+        for (let i = 1; i <= n; i++) {
+          const target = Math.round((total * i) / n);
+          const t0 = performance.now();
+          setValue.call(seek, String(target));
+          seek.dispatchEvent(new Event('input', { bubbles: true }));
+          await nextFrame();
+          firstFrame.push(performance.now() - t0);
+          while (stepEl.textContent.trim() !== String(target) && performance.now() - t0 < 5000) await nextFrame();
+          if (stepEl.textContent.trim() !== String(target)) mismatches++;
+          shown.push(performance.now() - t0);
+        }
+        return { shown, firstFrame, mismatches };
+      },
+      [tid('seek'), tid('step'), total, SEEK_EVENTS],
+    );
+    out(
+      `seek input on ${total}-step run (${SEEK_EVENTS} events): until shown max ${fmt(Math.max(...r.shown))} ms, ` +
+        `median ${fmt(median(r.shown))} ms; to next frame max ${fmt(Math.max(...r.firstFrame))} ms, ` +
+        `median ${fmt(median(r.firstFrame))} ms${r.mismatches ? `; ${r.mismatches} never showed the target` : ''}`,
+    );
+    results.seek = {
+      total_steps: total, events: SEEK_EVENTS, shown_max_ms: Math.max(...r.shown), shown_median_ms: median(r.shown),
+      frame_max_ms: Math.max(...r.firstFrame), frame_median_ms: median(r.firstFrame), mismatches: r.mismatches,
+    };
+
+    // Memory after going to the end of the run.
+    await lab.click('to-end');
+    await lab.waitStep(total, WAIT_BIG_MS);
+    const mem = await lab.page.evaluate(async () => {
+      const b = window.wasmBindings;
+      if (typeof b?.wasm_memory_bytes === 'function') {
+        return { bytes: Number(b.wasm_memory_bytes()), via: 'wasm_memory_bytes()' };
+      }
+      const buf = window.__pipelabBench?.wasm?.memory?.buffer;
+      if (buf) return { bytes: buf.byteLength, via: 'the instance memory buffer' };
+      if (typeof performance.measureUserAgentSpecificMemory === 'function' && self.crossOriginIsolated) {
+        const m = await performance.measureUserAgentSpecificMemory();
+        return { bytes: m.bytes, via: 'measureUserAgentSpecificMemory (whole page)' };
+      }
+      return { bytes: null, via: 'n/a' };
+    });
+    const cdp = await lab.context.newCDPSession(lab.page);
+    const heap = await cdp
+      .send('Runtime.evaluate', { expression: 'performance.memory.usedJSHeapSize', returnByValue: true })
+      .then((r) => r.result?.value ?? null)
+      .catch(() => null);
+    await cdp.detach().catch(() => {});
+    const mib = (b) => (b === null || b === undefined ? 'n/a' : `${fmt(b / 1048576)} MiB`);
+    out(`memory at the end of a ${total}-step run: wasm ${mib(mem.bytes)} (via ${mem.via}); JS heap ${mib(heap)}`);
+    results.memory = { total_steps: total, wasm_bytes: mem.bytes, wasm_via: mem.via, js_heap_bytes: heap };
+  });
+}
+
+async function kernel(env) {
+  await withLab(env, async (lab) => {
+    await lab.open('/', 'page-home');
+    const r = await lab.page.evaluate(async (n) => {
+      const f = window.wasmBindings?.kernel_checksum;
+      if (typeof f !== 'function') throw new Error('window.wasmBindings.kernel_checksum is not exported');
+      const runs = [];
+      let checksum;
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        checksum = f(n);
+        runs.push(performance.now() - t0);
+        await new Promise((res) => setTimeout(res, 0));
+      }
+      return { runs, checksum: String(checksum) };
+    }, BIG_EVENTS);
+    const best = Math.min(...r.runs);
+    const eps = BIG_EVENTS / (best / 1000);
+    out(
+      `wasm kernel kernel_checksum(${BIG_EVENTS}): best ${fmt(best)} ms of ${r.runs.map((x) => fmt(x)).join(', ')} ` +
+        `→ ${fmt(eps, 0)} events/s (checksum ${r.checksum})`,
+    );
+    results.kernel = { events: BIG_EVENTS, best_ms: best, runs_ms: r.runs, events_per_s: eps, checksum: r.checksum };
+  });
+}
+
+async function main() {
+  let env;
+  try {
+    env = await setup();
+  } catch (e) {
+    console.error(`browser bench: cannot start: ${e.message}`);
+    process.exit(1);
+  }
+  try {
+    let built = [];
+    await measure('discover', async () => {
+      built = await discover(env);
+      out(`built simulation pages: ${built.map((p) => p.route).join(', ') || 'none'}`);
+    });
+    await measure('nav /', () => navToInteractive(env, '/', 'page-home'));
+    for (const p of built) await measure(`nav ${p.route}`, () => navToInteractive(env, p.route, p.root));
+    await measure('autoplay', () => autoplay(env));
+    await measure('seek+memory', () => seekAndMemory(env));
+    await measure('kernel', () => kernel(env));
+  } finally {
+    await env.close();
+  }
+  if (process.env.PIPELAB_BENCH_JSON) {
+    writeFileSync(process.env.PIPELAB_BENCH_JSON, JSON.stringify(results, null, 2) + '\n');
+  }
+}
+
+await main();

@@ -1,0 +1,171 @@
+// Sharding-specific checks (issue 2, section 4) and the panic path.
+//
+// Scenarios are set up through URL state (PAGE-CONTRACT.md, "URL"), which doubles as a test of
+// decoding. Keys moved when a shard is added: about N/(N+1) under mod-N (0.8 for 4 → 5) and about
+// 1/(N+1) under a consistent-hash ring (0.2 for 4 → 5, wider bounds for vnode variance).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseNumber, setup, tid } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+const ROOT = 'page-sharding';
+const scenario = (scheme, extra = '') =>
+  `/sharding?v=1&seed=7&scheme=${scheme}&shards=4&events=2000&step=1500&faults=1000:add-shard${extra}`;
+
+/** Reads the keys-moved readouts and the ground-truth badge. */
+async function readMoved(lab) {
+  await lab.loc('moved-fraction').first().waitFor({ state: 'visible' });
+  const countText = await lab.text('moved-count');
+  const fractionText = await lab.text('moved-fraction');
+  const badge = lab.loc('truth-keys-moved').first();
+  return {
+    count: parseNumber(countText),
+    countText,
+    fraction: parseNumber(fractionText),
+    fractionText,
+    state: await badge.getAttribute('data-state'),
+    truth: await badge.getAttribute('data-truth'),
+    badgeText: ((await badge.textContent()) ?? '').trim(),
+  };
+}
+
+/** Asserts the moved fraction is within [lo, hi] and the badge says correct. */
+function assertMoved(m, lo, hi, label) {
+  assert.ok(Number.isInteger(m.count) && m.count > 0, `${label}: moved-count ${JSON.stringify(m.countText)}`);
+  assert.ok(
+    m.fraction >= lo && m.fraction <= hi,
+    `${label}: moved fraction ${m.fraction} (${JSON.stringify(m.fractionText)}) not in [${lo}, ${hi}]`,
+  );
+  assert.equal(m.state, 'correct', `${label}: truth-keys-moved data-state`);
+  assert.ok(m.truth === 'final' || m.truth === 'so-far', `${label}: truth-keys-moved data-truth ${m.truth}`);
+  assert.match(m.badgeText, /correct/i, `${label}: badge text does not say correct: ${m.badgeText}`);
+  assert.match(m.badgeText, /final|so[- ]far/i, `${label}: badge text does not say final / so far: ${m.badgeText}`);
+}
+
+/** Picks a preset by option value (or an option's data-testid) in the `preset` select. */
+async function choosePreset(lab, name) {
+  const value = await lab.loc('preset').first().evaluate((select, name) => {
+    const o = [...select.options].find((o) => o.value === name || o.dataset.testid === name);
+    return o ? o.value : null;
+  }, name);
+  assert.ok(value !== null, `no preset option ${name}`);
+  await lab.set('preset', value, ['input', 'change']);
+}
+
+describe('/sharding', () => {
+  test('offers the scheme, sizing and workload parameters and the shard faults', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/sharding', ROOT);
+      for (const field of ['scheme', 'shards', 'vnodes', 'users', 'events', 'skew']) {
+        assert.equal(await lab.count(`param-${field}`), 1, `${tid(`param-${field}`)} missing`);
+      }
+      const schemes = await lab.loc('param-scheme').first().evaluate((e) => {
+        const s = e.matches('select') ? e : e.querySelector('select');
+        return s ? [...s.options].map((o) => o.value) : null;
+      });
+      assert.ok(schemes, 'param-scheme is not a select');
+      for (const s of ['modn', 'ring']) assert.ok(schemes.includes(s), `param-scheme lacks ${s} (${schemes})`);
+      for (const f of ['fault-add-shard', 'fault-remove-shard']) assert.equal(await lab.count(f), 1, `${tid(f)} missing`);
+    });
+  });
+
+  test('ring, 4 shards + 1: a small fraction of keys moves, ground truth agrees', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open(scenario('ring'), ROOT);
+      await lab.assertAbsent('url-error');
+      await lab.waitStep(1500);
+      assert.equal(await lab.value('param-scheme'), 'ring');
+      assert.equal(await lab.page.locator(`${tid('faults')} ${tid('fault-remove')}`).count(), 1, 'one fault entry');
+      assert.equal(await lab.count('seek-marker'), 1, 'one seek marker');
+      assertMoved(await readMoved(lab), 0.1, 0.35, 'ring 4→5');
+    });
+  });
+
+  test('mod-N, 4 shards + 1: about 80% of keys move, ground truth agrees', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open(scenario('modn'), ROOT);
+      await lab.waitStep(1500);
+      assertMoved(await readMoved(lab), 0.7, 0.9, 'mod-N 4→5');
+    });
+  });
+
+  test('switching the scheme rebuilds at the same step with the fault kept', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open(scenario('ring'), ROOT);
+      await lab.waitStep(1500);
+      const ring = await readMoved(lab);
+      await lab.set('param-scheme', 'modn', ['input', 'change']);
+      const m = await lab.until(() => readMoved(lab), (m) => m.fraction >= 0.7, 'mod-N fraction after switching');
+      await lab.waitStep(1500);
+      assert.ok(m.fraction > ring.fraction, 'mod-N should move more keys than the ring');
+      assertMoved(m, 0.7, 0.9, 'switched to mod-N');
+      assert.equal(await lab.page.locator(`${tid('faults')} ${tid('fault-remove')}`).count(), 1, 'fault kept');
+    });
+  });
+
+  test('removing a shard from the UI reports keys moved, ground truth agrees', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/sharding?v=1&seed=7&scheme=ring&shards=5&events=2000', ROOT);
+      await lab.seek(1000);
+      await lab.waitStep(1000);
+      await lab.click('fault-remove-shard');
+      await lab.until(() => lab.count('seek-marker'), (n) => n === 1, 'a seek marker for the fault');
+      await lab.seek(1500);
+      await lab.waitStep(1500);
+      const m = await readMoved(lab);
+      // Removing one of 5 ring shards moves that shard's keys: about 1/5.
+      assertMoved(m, 0.05, 0.4, 'ring 5→4');
+    });
+  });
+
+  test('the note-shardmanager preset is mod-N 4 → 5 and moves about 80% of keys', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/sharding', ROOT);
+      await choosePreset(lab, 'note-shardmanager');
+      await lab.until(() => lab.value('param-scheme'), (v) => v === 'modn', 'preset sets scheme=modn');
+      await lab.until(() => lab.value('param-shards'), (v) => v === '4', 'preset sets shards=4');
+      await lab.until(
+        () => lab.page.locator(`${tid('faults')} ${tid('fault-remove')}`).count(),
+        (n) => n >= 1,
+        'preset records the add-shard fault',
+      );
+      const total = await lab.int('step-total');
+      await lab.click('to-end');
+      await lab.waitStep(total, 60_000);
+      assertMoved(await readMoved(lab), 0.7, 0.9, 'note-shardmanager preset');
+    });
+  });
+});
+
+describe('panic', () => {
+  test('a panic shows the panic message with "reload" instead of a dead page', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/sharding?v=1&events=300&step=7', ROOT);
+      await lab.assertAbsent('panic', 'panic shown before any panic');
+      const hasHook = await lab.page.evaluate(() => typeof window.wasmBindings?.debug_panic === 'function');
+      assert.ok(hasHook, 'window.wasmBindings.debug_panic() is not exported');
+      // From here on the panic hook logs errors on purpose, and a dead wasm instance may throw
+      // from later callbacks: the page's problems no longer count. Off-origin requests still do.
+      assert.deepEqual(lab.problems, [], 'problems before the panic');
+      lab.allowConsole = [/[\s\S]*/];
+      await lab.page.evaluate(() => window.wasmBindings.debug_panic()).catch(() => {});
+      const panic = lab.loc('panic').first();
+      await panic.waitFor({ state: 'visible' });
+      const text = (await panic.innerText()).trim();
+      assert.match(text, /reload/i, `panic message does not say reload: ${text}`);
+      const hrefs = await panic.evaluate((e) => [...e.querySelectorAll('a[href]')].map((a) => a.href));
+      assert.ok(
+        text.includes('/sharding') || hrefs.some((h) => h.includes('/sharding')),
+        `panic message carries no scenario URL: ${text} ${hrefs}`,
+      );
+    });
+  });
+});
