@@ -29,11 +29,13 @@ fn sharding_steps(c: &mut Criterion) {
             BenchmarkId::new("10k steps", scheme),
             scheme,
             |b, scheme| {
-                let mut p = ShardingParams::default();
-                p.scheme = if scheme == "ring" {
-                    pipelab_core::patterns::sharding::Scheme::Ring
-                } else {
-                    pipelab_core::patterns::sharding::Scheme::ModN
+                let p = ShardingParams {
+                    scheme: if scheme == "ring" {
+                        pipelab_core::patterns::sharding::Scheme::Ring
+                    } else {
+                        pipelab_core::patterns::sharding::Scheme::ModN
+                    },
+                    ..ShardingParams::default()
                 };
                 b.iter(|| {
                     let mut s = Sharding::new(&p, 42).expect("default params are valid");
@@ -49,8 +51,10 @@ fn sharding_steps(c: &mut Criterion) {
 }
 
 fn seek_million(c: &mut Criterion) {
-    let mut p = ShardingParams::default();
-    p.events = 1_000_000;
+    let p = ShardingParams {
+        events: 1_000_000,
+        ..ShardingParams::default()
+    };
     let s = Sharding::new(&p, 42).expect("valid");
     let faults = vec![FaultAt {
         step: 500_000,

@@ -6,16 +6,7 @@ use crate::sim::SimTime;
 pub fn money(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
-    let dollars = abs / 100;
-    let mut grouped = String::new();
-    let digits = dollars.to_string();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}${grouped}.{:02}", abs % 100)
+    format!("{sign}${}.{:02}", count(abs / 100), abs % 100)
 }
 
 /// `2024-03-31 23:59:07` (UTC).
@@ -55,7 +46,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

@@ -282,7 +282,7 @@ fn clamp_unit(x: f64) -> f64 {
 
 /// A fixed price list: products cost between $4.99 and $249.99.
 pub fn product_price_cents(product_id: u32) -> i64 {
-    let h = crate::hash::bytes_hash(&product_id.to_le_bytes(), 0x7072_6963_65);
+    let h = crate::hash::bytes_hash(&product_id.to_le_bytes(), 0x0070_7269_6365);
     499 + (h % 24_500) as i64
 }
 

@@ -34,8 +34,10 @@ fn faults() -> Vec<FaultAt> {
 
 /// Digest of one run: every step's `Debug` view and narration folded in order.
 pub fn run_digest(scheme: &str, skew: &str, seed: u64) -> Result<u64, String> {
-    let mut params = ShardingParams::default();
-    params.events = STEPS;
+    let mut params = ShardingParams {
+        events: STEPS,
+        ..ShardingParams::default()
+    };
     params.set("scheme", scheme).map_err(|e| e.to_string())?;
     params.set("skew", skew).map_err(|e| e.to_string())?;
     let scenario = Sharding::new(&params, seed).map_err(|e| format!("{e:?}"))?;
@@ -74,21 +76,9 @@ pub fn trace_hashes_text() -> String {
     out
 }
 
-/// The workload + sharding kernel for throughput comparisons: routes `events` events and
-/// returns a checksum (so the work cannot be optimised away).
+/// See [`pipelab_core::patterns::sharding::kernel_checksum`].
 pub fn kernel(events: u32) -> u64 {
-    let mut params = ShardingParams::default();
-    params.events = events as u64;
-    let Ok(mut s) = Sharding::new(&params, 42) else {
-        return 0;
-    };
-    for _ in 0..events {
-        s.step();
-    }
-    let v = s.view();
-    v.shards.iter().fold(v.keys_stored, |acc, sh| {
-        acc.wrapping_mul(31).wrapping_add(sh.events)
-    })
+    pipelab_core::patterns::sharding::kernel_checksum(events)
 }
 
 #[cfg(target_arch = "wasm32")]

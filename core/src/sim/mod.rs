@@ -2,6 +2,7 @@
 //! time, validated parameters, faults, the `Scenario` trait and the `Timeline` that gives
 //! exact step-back and seek.
 
+pub mod code;
 pub mod fault;
 pub mod params;
 pub mod preset;
@@ -10,10 +11,11 @@ pub mod scenario;
 pub mod time;
 pub mod timeline;
 
+pub use code::CodeView;
 pub use fault::{Fault, FaultAt, FaultSpec};
 pub use params::{ParamError, ParamKind, ParamSpec, Params};
 pub use preset::{PitfallSpec, Preset};
 pub use rng::Rng;
 pub use scenario::Scenario;
 pub use time::SimTime;
-pub use timeline::Timeline;
+pub use timeline::{NarrationLine, Timeline};

@@ -12,6 +12,9 @@ pub const MAX_CHECKPOINTS: u64 = 1024;
 /// The smallest checkpoint interval, for short runs.
 pub const MIN_INTERVAL: u64 = 64;
 
+/// `(step, sentence, notable)`: one line of the narration log.
+pub type NarrationLine = (u64, String, bool);
+
 /// What injecting a fault did to the recorded future.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InjectOutcome {
@@ -69,7 +72,9 @@ impl<S: Scenario> Tape<S> {
         state.step();
         let next = at + 1;
         self.apply_faults_at(state, next);
-        if next % self.interval == 0 && (next / self.interval) as usize == self.checkpoints.len() {
+        if next.is_multiple_of(self.interval)
+            && (next / self.interval) as usize == self.checkpoints.len()
+        {
             self.checkpoints.push(state.clone());
         }
         next
@@ -259,7 +264,7 @@ impl<S: Scenario> Timeline<S> {
         self.tape.faults.push(FaultAt { step: n, fault });
         self.tape.rejected.retain(|(s, _), _| *s <= n);
         self.invalidate_from(n);
-        if n % self.tape.interval == 0
+        if n.is_multiple_of(self.tape.interval)
             && (n / self.tape.interval) as usize == self.tape.checkpoints.len()
         {
             self.tape.checkpoints.push(next.clone());
@@ -306,7 +311,7 @@ impl<S: Scenario> Timeline<S> {
     /// `(step, sentence, notable)` for each step in `from..=to` (clamped to the run), computed
     /// on a scratch copy: the current step does not move. Costs at most one interval plus
     /// the range, for steps already covered by checkpoints.
-    pub fn narrations(&mut self, from: u64, to: u64) -> Vec<(u64, String, bool)> {
+    pub fn narrations(&mut self, from: u64, to: u64) -> Vec<NarrationLine> {
         let to = to.min(self.total);
         if from > to {
             return Vec::new();

@@ -1,20 +1,10 @@
 //! The code panel: the real-world equivalent of the current configuration, with the lines
 //! the current step exercises highlighted. Written for pipelab, not taken from the note.
 
+use crate::sim::code::CodeView;
+
 use super::router::Scheme;
 use super::scenario::{Last, Sharding};
-
-/// Code and which lines are active.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CodeView {
-    pub language: &'static str,
-    pub title: &'static str,
-    pub lines: Vec<&'static str>,
-    /// 0-based indices of highlighted lines.
-    pub active: Vec<usize>,
-    /// Where the reference note's version goes wrong, if it does for this configuration.
-    pub note: Option<&'static str>,
-}
 
 // Each line carries a tag saying which kind of step exercises it.
 const MOD_N: &[(&str, &str)] = &[

@@ -166,9 +166,11 @@ mod tests {
         assert_eq!(p.events, 10_000);
         assert!(p.set("shards", "65").is_err());
         assert!(p.set("nope", "1").is_err());
-        let mut bad = ShardingParams::default();
-        bad.shards = 0;
-        bad.skew = f64::NAN;
+        let bad = ShardingParams {
+            shards: 0,
+            skew: f64::NAN,
+            ..ShardingParams::default()
+        };
         let errs = bad.validate();
         assert_eq!(errs.len(), 2, "{errs:?}");
     }

@@ -587,8 +587,10 @@ mod tests {
 
     #[test]
     fn cannot_remove_the_last_shard_or_a_missing_one() {
-        let mut p = ShardingParams::default();
-        p.shards = 1;
+        let p = ShardingParams {
+            shards: 1,
+            ..ShardingParams::default()
+        };
         let mut s = run(&p, 1, 10);
         let before = s.clone().view();
         assert!(s.apply(&Fault::new("remove-shard")).is_err());

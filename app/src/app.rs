@@ -1,0 +1,29 @@
+//! The router: one route per built page; everything else is not-found (PAGE-CONTRACT.md).
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+use crate::pages::{home::Home, not_found::NotFound, sharding::ShardingPage};
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <nav class="site-nav" aria-label="Site">
+                <A href="/" attr:class="brand">"pipelab"</A>
+                <span class="tagline">"data-engineering patterns you can run"</span>
+            </nav>
+            <main id="main">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/sharding") view=ShardingPage />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"pipelab runs entirely in your browser: no server, no tracking, works offline."</p>
+            </footer>
+        </Router>
+    }
+}

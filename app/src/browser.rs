@@ -1,0 +1,133 @@
+//! The few browser calls the app makes, in one place, each tolerant of a missing API
+//! (no window in tests, storage disabled, clipboard refused): never a panic.
+
+use wasm_bindgen::JsCast;
+
+/// Milliseconds from `performance.now()`, or 0 without a window.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// `location.search` (with the leading `?`, possibly empty).
+pub fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// `location.pathname`.
+pub fn location_path() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_else(|| "/".to_string())
+}
+
+/// Replaces the query of the current history entry (no new entry, no navigation).
+pub fn replace_query(query: &str) {
+    let Some(w) = web_sys::window() else { return };
+    let Ok(history) = w.history() else { return };
+    let url = format!("{}?{}", location_path(), query);
+    let current = format!("{}{}", location_path(), location_search());
+    if url != current {
+        let state = history.state().unwrap_or(wasm_bindgen::JsValue::NULL);
+        let _ = history.replace_state_with_url(&state, "", Some(&url));
+    }
+}
+
+/// The full URL of the current page.
+pub fn location_href() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// `performance.mark(name)`.
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
+/// Copies `text` to the clipboard; the promise's outcome is ignored (the UI says "copied"
+/// only as a hint, and the link is also shown as text to copy by hand).
+pub fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Offers `contents` as a file download named `filename`.
+pub fn download(filename: &str, mime: &str, contents: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(contents));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(el) = document.create_element("a") {
+        if let Ok(a) = el.dyn_into::<web_sys::HtmlAnchorElement>() {
+            a.set_href(&url);
+            a.set_download(filename);
+            a.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Whether the user asked for reduced motion.
+pub fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .map(|m| m.matches())
+        .unwrap_or(false)
+}
+
+/// Whether a keyboard event's target is somewhere the user types (keys must not act there).
+pub fn is_editable_target(ev: &web_sys::KeyboardEvent) -> bool {
+    let Some(el) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return false;
+    };
+    let tag = el.tag_name().to_ascii_lowercase();
+    if tag == "textarea" || tag == "select" {
+        return true;
+    }
+    if tag == "input" {
+        let kind = el
+            .get_attribute("type")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        // A range input (the seek bar) takes arrows itself; checkboxes don't type.
+        return !matches!(kind.as_str(), "checkbox" | "radio" | "button" | "submit");
+    }
+    el.closest("[contenteditable=''],[contenteditable='true']")
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// Whether the event's target is a button (Space then presses it instead of playing).
+pub fn is_button_target(ev: &web_sys::KeyboardEvent) -> bool {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| {
+            let tag = el.tag_name().to_ascii_lowercase();
+            tag == "button" || tag == "a" || tag == "summary"
+        })
+        .unwrap_or(false)
+}

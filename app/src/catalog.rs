@@ -1,0 +1,74 @@
+//! What the home page lists: every pattern, compare view and the quiz, and whether each
+//! is built yet (unbuilt cards say so and are not links; their routes show not-found).
+
+/// One card on the home page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Card {
+    /// `card-<id>` hook; the route is `/<route>`.
+    pub id: &'static str,
+    pub route: &'static str,
+    pub title: &'static str,
+    pub blurb: &'static str,
+    pub built: bool,
+}
+
+pub const PATTERNS: &[Card] = &[
+    Card { id: "etl-elt", route: "etl-elt", title: "ETL vs ELT", blurb: "Transform before the load, or load raw rows and transform inside the warehouse.", built: false },
+    Card { id: "batch-writes", route: "batch-writes", title: "Batch writes", blurb: "Row-at-a-time vs batches vs bulk copy under a round-trip cost model.", built: false },
+    Card { id: "lambda", route: "lambda", title: "Lambda", blurb: "A batch layer for accuracy, a speed layer for freshness, merged at a cut-off.", built: false },
+    Card { id: "kappa", route: "kappa", title: "Kappa", blurb: "One log, one stream processor: event-time windows and watermarks.", built: false },
+    Card { id: "lakehouse", route: "lakehouse", title: "Lakehouse", blurb: "Bronze, silver, gold tables with snapshots, manifests and time travel.", built: false },
+    Card { id: "event-sourcing", route: "event-sourcing", title: "Event sourcing", blurb: "State as the fold of an append-only log, with snapshots and upcasting.", built: false },
+    Card { id: "cqrs", route: "cqrs", title: "CQRS", blurb: "Commands on one side, lagging read models on the other.", built: false },
+    Card { id: "partitioning", route: "partitioning", title: "Partitioning", blurb: "Hash vs range partitions, skew, and pruning.", built: false },
+    Card { id: "sharding", route: "sharding", title: "Sharding", blurb: "Mod-N vs a consistent-hash ring: route orders by user, add a shard, count the keys that move.", built: true },
+    Card { id: "caching", route: "caching", title: "Multi-level caching", blurb: "L1 per instance, shared L2, a database: hit rates and stale reads.", built: false },
+    Card { id: "cdc", route: "cdc", title: "Change data capture", blurb: "A write-ahead log streamed as Debezium-shaped change events.", built: false },
+    Card { id: "contracts", route: "contracts", title: "Data contracts", blurb: "Validate producers against a versioned contract; dead-letter the rest.", built: false },
+];
+
+pub const COMPARES: &[Card] = &[
+    Card {
+        id: "compare-etl-vs-elt",
+        route: "compare/etl-vs-elt",
+        title: "ETL vs ELT",
+        blurb: "The same extract through both.",
+        built: false,
+    },
+    Card {
+        id: "compare-lambda-vs-kappa",
+        route: "compare/lambda-vs-kappa",
+        title: "Lambda vs Kappa",
+        blurb: "Latency and accuracy on one stream.",
+        built: false,
+    },
+    Card {
+        id: "compare-modn-vs-ring",
+        route: "compare/modn-vs-ring",
+        title: "Mod-N vs ring",
+        blurb: "Keys moved by the same added shard.",
+        built: false,
+    },
+    Card {
+        id: "compare-hash-vs-range",
+        route: "compare/hash-vs-range",
+        title: "Hash vs range",
+        blurb: "Rows read by the same queries.",
+        built: false,
+    },
+    Card {
+        id: "compare-invalidate-vs-write-through",
+        route: "compare/invalidate-vs-write-through",
+        title: "Invalidate vs write-through",
+        blurb: "Stale reads under the same writes.",
+        built: false,
+    },
+];
+
+pub const QUIZ: Card = Card {
+    id: "quiz",
+    route: "quiz",
+    title: "Quiz and interview mode",
+    blurb: "Questions graded against live simulations, with a timed mode.",
+    built: false,
+};

@@ -1,0 +1,19 @@
+//! One file per page.
+
+pub mod home;
+pub mod not_found;
+pub mod sharding;
+
+use leptos::prelude::*;
+
+/// `data-ready` for a non-simulation page: true after the first render, with the mark.
+pub fn ready_flag() -> RwSignal<bool> {
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| {
+        if !ready.get_untracked() {
+            ready.set(true);
+            crate::browser::mark("pipelab:interactive");
+        }
+    });
+    ready
+}

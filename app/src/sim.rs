@@ -1,0 +1,538 @@
+//! The controller every simulation page uses: it owns a [`Timeline`] and turns user actions
+//! (step, seek, play, parameters, seed, faults, presets) into timeline calls, keeps the URL
+//! in step with the state, and runs the frame loop (play, chunked rebuilds, background
+//! checkpoint building) within a per-frame time budget. No pattern logic lives here.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use leptos::prelude::*;
+use pipelab_core::link::{self, LinkState};
+use pipelab_core::sim::{Fault, FaultAt, Params, Scenario, Timeline};
+
+use crate::browser;
+
+/// Named speeds in steps per second; `max` runs as many steps as fit in the frame budget.
+pub const SPEEDS: &[(&str, &str, f64)] = &[
+    ("1", "1 step/s", 1.0),
+    ("5", "5 steps/s", 5.0),
+    ("20", "20 steps/s", 20.0),
+    ("60", "60 steps/s", 60.0),
+    ("250", "250 steps/s", 250.0),
+    ("max", "max", f64::INFINITY),
+];
+pub const DEFAULT_SPEED: usize = 2;
+/// Main-thread time one frame may spend stepping (well under the 50 ms long-task line).
+pub const FRAME_BUDGET_MS: f64 = 8.0;
+/// During play the URL is rewritten at most this often.
+const URL_WRITE_INTERVAL_MS: f64 = 500.0;
+/// "Next notable event" looks this far ahead at most in one click.
+pub const NOTABLE_SCAN_STEPS: u64 = 200_000;
+
+/// Handle to one page's simulation. `Copy`: every field is an arena handle.
+pub struct Sim<S: Scenario + Send + Sync + 'static> {
+    tl: StoredValue<Timeline<S>>,
+    /// Bumped on every change to the timeline; reads through [`Sim::with`] track it.
+    rev: RwSignal<u64>,
+    pub params: RwSignal<S::Params>,
+    pub seed: RwSignal<u64>,
+    pub pitfalls: RwSignal<BTreeSet<String>>,
+    pub playing: RwSignal<bool>,
+    pub speed: RwSignal<usize>,
+    /// A seek waiting for checkpoints to be built (long runs), shown as progress.
+    pub pending: RwSignal<Option<u64>>,
+    /// A one-line message about the last action (a discarded future, a rejected fault).
+    pub notice: RwSignal<Option<String>>,
+    /// What the URL held that was ignored.
+    pub url_error: RwSignal<Option<String>>,
+    /// Invalid values typed into parameter inputs: field → (text, message).
+    pub param_errors: RwSignal<BTreeMap<String, (String, String)>>,
+    frame: StoredValue<FrameState>,
+}
+
+impl<S: Scenario + Send + Sync + 'static> Clone for Sim<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: Scenario + Send + Sync + 'static> Copy for Sim<S> {}
+
+#[derive(Default)]
+struct FrameState {
+    running: bool,
+    last_frame_ms: f64,
+    carry_steps: f64,
+    last_url_write_ms: f64,
+}
+
+fn build_timeline<S: Scenario>(params: &S::Params, seed: u64, faults: Vec<FaultAt>) -> Timeline<S> {
+    let scenario = match S::new(params, seed) {
+        Ok(s) => s,
+        // Params were validated field by field; if the whole set is still rejected, fall
+        // back to defaults rather than leave the page without a run.
+        Err(_) => match S::new(&S::Params::default(), seed) {
+            Ok(s) => s,
+            Err(_) => unreachable!("default parameters are valid"), // ok: defaults are tested valid for every pattern
+        },
+    };
+    Timeline::new(scenario, faults)
+}
+
+impl<S: Scenario + Send + Sync + 'static> Sim<S>
+where
+    S::Params: Send + Sync + 'static,
+{
+    /// A simulation initialised from the page's URL (invalid keys fall back one by one).
+    pub fn from_url() -> Self {
+        let decoded = link::decode::<S::Params>(&browser::location_search(), S::fault_specs());
+        let url_error = if let Some(v) = &decoded.unknown_version {
+            Some(format!(
+                "This link has an unknown version (v={v}); it was opened with the default scenario."
+            ))
+        } else if decoded.ignored.is_empty() {
+            None
+        } else {
+            let parts: Vec<String> = decoded
+                .ignored
+                .iter()
+                .map(|i| format!("{} ({})", i.key, i.reason))
+                .collect();
+            Some(format!(
+                "Some settings in the link were invalid and were ignored: {}.",
+                parts.join("; ")
+            ))
+        };
+        let state = decoded.state;
+        let tl = build_timeline::<S>(&state.params, state.seed, state.faults.clone());
+        let sim = Sim {
+            tl: StoredValue::new(tl),
+            rev: RwSignal::new(0),
+            params: RwSignal::new(state.params),
+            seed: RwSignal::new(state.seed),
+            pitfalls: RwSignal::new(state.pitfalls),
+            playing: RwSignal::new(false),
+            speed: RwSignal::new(DEFAULT_SPEED),
+            pending: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            url_error: RwSignal::new(url_error),
+            param_errors: RwSignal::new(BTreeMap::new()),
+            frame: StoredValue::new(FrameState::default()),
+        };
+        sim.go_to(state.step);
+        sim.ensure_loop();
+        sim
+    }
+
+    /// Reads the timeline, tracking changes.
+    pub fn with<R>(&self, f: impl FnOnce(&Timeline<S>) -> R) -> R {
+        self.rev.track();
+        self.tl.with_value(f)
+    }
+
+    /// Changes the timeline and notifies readers; `None` if the page is already gone.
+    fn mutate<R>(&self, f: impl FnOnce(&mut Timeline<S>) -> R) -> Option<R> {
+        let out = self.tl.try_update_value(f);
+        if out.is_some() {
+            self.rev.update(|r| *r += 1);
+        }
+        out
+    }
+
+    pub fn step(&self) -> u64 {
+        self.with(|t| t.step())
+    }
+
+    pub fn total(&self) -> u64 {
+        self.with(|t| t.total())
+    }
+
+    pub fn faults(&self) -> Vec<FaultAt> {
+        self.with(|t| t.faults().to_vec())
+    }
+
+    pub fn rejected_faults(&self) -> Vec<(u64, Fault, String)> {
+        self.with(|t| t.rejected_faults())
+    }
+
+    /// Fraction of the run covered by checkpoints (for the progress hint).
+    pub fn built_fraction(&self) -> f64 {
+        self.with(|t| {
+            if t.is_built() || t.total() == 0 {
+                1.0
+            } else {
+                t.built_until() as f64 / t.total() as f64
+            }
+        })
+    }
+
+    // ---- transport -------------------------------------------------------------------
+
+    pub fn step_forward(&self) {
+        self.playing.set(false);
+        self.pending.set(None);
+        self.mutate(|t| t.step_forward());
+        self.write_url(true);
+    }
+
+    pub fn step_back(&self) {
+        self.playing.set(false);
+        self.pending.set(None);
+        self.mutate(|t| t.step_back());
+        self.write_url(true);
+    }
+
+    pub fn to_start(&self) {
+        self.playing.set(false);
+        self.go_to(0);
+    }
+
+    pub fn to_end(&self) {
+        self.playing.set(false);
+        let total = self.tl.with_value(|t| t.total());
+        self.go_to(total);
+    }
+
+    /// Seeks to `n` (clamped): at once if checkpoints cover it, else in chunks over frames.
+    pub fn go_to(&self, n: u64) {
+        let (total, near) = self.tl.with_value(|t| {
+            let n = n.min(t.total());
+            let near = n <= t.built_until() + t.interval()
+                || (n >= t.step() && n - t.step() <= 2 * t.interval());
+            (t.total(), near)
+        });
+        let n = n.min(total);
+        if near {
+            self.pending.set(None);
+            self.mutate(|t| t.seek(n));
+            self.write_url(true);
+        } else {
+            self.pending.set(Some(n));
+            self.ensure_loop();
+        }
+    }
+
+    pub fn toggle_play(&self) {
+        if self.playing.get_untracked() {
+            self.playing.set(false);
+            self.write_url(true);
+        } else {
+            let at_end = self.tl.with_value(|t| t.step() >= t.total());
+            if at_end {
+                self.go_to(0);
+            }
+            self.pending.set(None);
+            self.frame.update_value(|f| {
+                f.last_frame_ms = browser::now_ms();
+                f.carry_steps = 0.0;
+            });
+            self.playing.set(true);
+            self.ensure_loop();
+        }
+    }
+
+    pub fn faster(&self) {
+        self.speed.update(|s| *s = (*s + 1).min(SPEEDS.len() - 1));
+    }
+
+    pub fn slower(&self) {
+        self.speed.update(|s| *s = s.saturating_sub(1));
+    }
+
+    /// Steps forward to the next notable step (or as far as the scan limit allows).
+    pub fn next_notable(&self) {
+        self.playing.set(false);
+        let found = self
+            .mutate(|t| t.seek_next_notable(NOTABLE_SCAN_STEPS))
+            .unwrap_or(true);
+        if !found {
+            let at_end = self.tl.with_value(|t| t.step() >= t.total());
+            self.notice.set(Some(if at_end {
+                "No notable event between there and the end of the run.".to_string()
+            } else {
+                format!(
+                    "No notable event in the next {} steps; stopped there.",
+                    pipelab_core::format::count(NOTABLE_SCAN_STEPS)
+                )
+            }));
+        } else {
+            self.notice.set(None);
+        }
+        self.write_url(true);
+    }
+
+    /// `(step, sentence, notable)` for steps `from..=to`; does not move the current step.
+    pub fn narrations(&self, from: u64, to: u64) -> Vec<pipelab_core::sim::NarrationLine> {
+        self.rev.track();
+        self.tl
+            .try_update_value(|t| t.narrations(from, to))
+            .unwrap_or_default()
+    }
+
+    // ---- scenario --------------------------------------------------------------------
+
+    fn rebuild(&self) {
+        let params = self.params.get_untracked();
+        let seed = self.seed.get_untracked();
+        let (faults, step) = self.tl.with_value(|t| (t.faults().to_vec(), t.step()));
+        let tl = build_timeline::<S>(&params, seed, faults);
+        self.tl.set_value(tl);
+        self.rev.update(|r| *r += 1);
+        self.go_to(step);
+        self.ensure_loop();
+    }
+
+    /// Sets one parameter from text; an invalid value is kept in the form with its message.
+    pub fn set_param(&self, field: &str, value: &str) {
+        let mut next = self.params.get_untracked();
+        match next.set(field, value) {
+            Ok(()) => {
+                self.param_errors.update(|e| {
+                    e.remove(field);
+                });
+                if next != self.params.get_untracked() {
+                    self.params.set(next);
+                    self.rebuild();
+                }
+            }
+            Err(e) => self.param_errors.update(|errs| {
+                errs.insert(field.to_string(), (value.to_string(), e.message));
+            }),
+        }
+    }
+
+    /// Applies a seed typed by the user (a decimal u64).
+    pub fn set_seed_text(&self, text: &str) -> Result<(), String> {
+        match text.trim().parse::<u64>() {
+            Ok(seed) => {
+                self.seed.set(seed);
+                self.rebuild();
+                Ok(())
+            }
+            Err(_) => Err(format!(
+                "“{}” is not a seed: use a whole number from 0 to 18446744073709551615",
+                pipelab_core::sim::params::shorten(text)
+            )),
+        }
+    }
+
+    pub fn random_seed(&self) {
+        let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+        let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+        self.seed.set((hi << 32) | lo);
+        self.rebuild();
+    }
+
+    pub fn set_pitfall(&self, name: &str, on: bool) {
+        let mut next = self.params.get_untracked();
+        if next.set(name, if on { "on" } else { "off" }).is_ok() {
+            self.params.set(next);
+        }
+        self.pitfalls.update(|p| {
+            if on {
+                p.insert(name.to_string());
+            } else {
+                p.remove(name);
+            }
+        });
+        self.rebuild();
+    }
+
+    /// Injects a fault at the current step.
+    pub fn inject(&self, kind: &str) {
+        self.playing.set(false);
+        let fault = Fault::new(kind);
+        match self
+            .mutate(|t| t.inject(fault))
+            .unwrap_or(Err("the page was closed".into()))
+        {
+            Ok(outcome) if outcome.dropped_later_faults > 0 => self.notice.set(Some(format!(
+                "Injected here; {} fault{} recorded later in the run {} discarded (injecting forks the replay).",
+                outcome.dropped_later_faults,
+                if outcome.dropped_later_faults == 1 { "" } else { "s" },
+                if outcome.dropped_later_faults == 1 { "was" } else { "were" }
+            ))),
+            Ok(_) => self.notice.set(None),
+            Err(why) => self.notice.set(Some(format!("Cannot inject that fault here: {why}."))),
+        }
+        self.write_url(true);
+    }
+
+    pub fn remove_fault(&self, index: usize) {
+        self.mutate(|t| t.remove_fault(index));
+        self.write_url(true);
+    }
+
+    /// Loads a named preset: its seed, parameters, faults and starting step.
+    pub fn apply_preset(&self, name: &str) {
+        let Some(preset) = S::presets().iter().find(|p| p.name == name) else {
+            return;
+        };
+        let mut params = S::Params::default();
+        for (field, value) in preset.params {
+            let _ = params.set(field, value);
+        }
+        let faults = preset
+            .faults
+            .iter()
+            .map(|(step, kind)| FaultAt {
+                step: *step,
+                fault: Fault::new(kind),
+            })
+            .collect();
+        self.playing.set(false);
+        self.param_errors.set(BTreeMap::new());
+        self.params.set(params.clone());
+        self.seed.set(preset.seed);
+        self.pitfalls.set(BTreeSet::new());
+        self.tl
+            .set_value(build_timeline::<S>(&params, preset.seed, faults));
+        self.rev.update(|r| *r += 1);
+        self.notice.set(Some(preset.description.to_string()));
+        self.go_to(preset.step);
+        self.ensure_loop();
+    }
+
+    /// Back to the default scenario at step 0.
+    pub fn reset(&self) {
+        self.playing.set(false);
+        self.param_errors.set(BTreeMap::new());
+        self.params.set(S::Params::default());
+        self.seed.set(link::DEFAULT_SEED);
+        self.pitfalls.set(BTreeSet::new());
+        self.notice.set(None);
+        self.tl.set_value(build_timeline::<S>(
+            &S::Params::default(),
+            link::DEFAULT_SEED,
+            Vec::new(),
+        ));
+        self.rev.update(|r| *r += 1);
+        self.pending.set(None);
+        self.write_url(true);
+        self.ensure_loop();
+    }
+
+    // ---- URL -------------------------------------------------------------------------
+
+    /// The query string for the current state (through the one encoder).
+    pub fn query(&self) -> String {
+        let (step, faults) = self.tl.with_value(|t| (t.step(), t.faults().to_vec()));
+        link::encode(&LinkState {
+            seed: self.seed.get_untracked(),
+            step,
+            params: self.params.get_untracked(),
+            faults,
+            pitfalls: self.pitfalls.get_untracked(),
+            tour: None,
+        })
+    }
+
+    /// A full link to the current state.
+    pub fn link(&self) -> String {
+        let href = browser::location_href();
+        let base = href.split('?').next().unwrap_or_default().to_string();
+        format!("{base}?{}", self.query())
+    }
+
+    fn write_url(&self, force: bool) {
+        let now = browser::now_ms();
+        let due = self
+            .frame
+            .try_with_value(|f| force || now - f.last_url_write_ms >= URL_WRITE_INTERVAL_MS)
+            .unwrap_or(false);
+        if due {
+            browser::replace_query(&self.query());
+            self.frame.update_value(|f| f.last_url_write_ms = now);
+        }
+    }
+
+    // ---- frame loop ------------------------------------------------------------------
+
+    fn ensure_loop(&self) {
+        let already = self.frame.try_with_value(|f| f.running).unwrap_or(true);
+        if !already {
+            self.frame.update_value(|f| f.running = true);
+            let sim = *self;
+            request_animation_frame(move || sim.frame());
+        }
+    }
+
+    /// One frame of work; schedules the next while there is work left.
+    fn frame(self) {
+        // The page may have been left: its arena values are gone, so stop quietly.
+        let Some(playing) = self.playing.try_get_untracked() else {
+            return;
+        };
+        let start = browser::now_ms();
+        let deadline = start + FRAME_BUDGET_MS;
+        let mut more = false;
+        if playing {
+            let rate = SPEEDS[self.speed.get_untracked().min(SPEEDS.len() - 1)].2;
+            let due = self
+                .frame
+                .try_update_value(|f| {
+                    let dt = (start - f.last_frame_ms).clamp(0.0, 250.0);
+                    f.last_frame_ms = start;
+                    if rate.is_finite() {
+                        let d = f.carry_steps + dt * rate / 1000.0;
+                        let n = d.floor();
+                        f.carry_steps = d - n;
+                        n as u64
+                    } else {
+                        u64::MAX
+                    }
+                })
+                .unwrap_or(0);
+            let ended = self.mutate(|t| {
+                let mut done = 0u64;
+                while done < due {
+                    if !t.step_forward() {
+                        return true;
+                    }
+                    done += 1;
+                    if done.is_multiple_of(64) && browser::now_ms() >= deadline {
+                        break;
+                    }
+                }
+                t.step() >= t.total()
+            });
+            if ended == Some(true) {
+                self.playing.set(false);
+                self.write_url(true);
+            } else {
+                self.write_url(false);
+                more = true;
+            }
+        } else if let Some(target) = self.pending.get_untracked() {
+            let covered = self.tl.try_update_value(|t| {
+                while t.built_until() + t.interval() <= target && !t.is_built() {
+                    t.build(2048);
+                    if browser::now_ms() >= deadline {
+                        break;
+                    }
+                }
+                t.built_until() + t.interval() > target || t.is_built()
+            });
+            if covered == Some(true) {
+                self.pending.set(None);
+                self.mutate(|t| t.seek(target));
+                self.write_url(true);
+            } else {
+                self.rev.update(|r| *r += 1); // progress display
+            }
+            more = true;
+        } else {
+            // Idle: build checkpoints ahead so scrubbing is instant later.
+            let built = self.tl.try_update_value(|t| {
+                while !t.is_built() && browser::now_ms() < deadline {
+                    t.build(2048);
+                }
+                t.is_built()
+            });
+            more = built == Some(false);
+        }
+        if more {
+            request_animation_frame(move || self.frame());
+        } else {
+            self.frame.update_value(|f| f.running = false);
+        }
+    }
+}

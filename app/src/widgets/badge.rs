@@ -1,0 +1,64 @@
+//! Ground-truth badges: correct / wrong by N / pending, against truth so far or final truth.
+
+use leptos::prelude::*;
+
+/// What a computed answer is compared against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TruthScope {
+    /// Events arrived up to this step.
+    SoFar,
+    /// The whole input.
+    Final,
+}
+
+/// A badge's state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Truth {
+    Correct,
+    /// Wrong by `delta` (computed − truth).
+    Wrong(i64),
+    Pending,
+}
+
+/// `truth-<metric>` (PAGE-CONTRACT.md): says its state in words, not colour alone.
+#[component]
+pub fn TruthBadge(
+    metric: &'static str,
+    scope: TruthScope,
+    #[prop(into)] truth: Signal<Truth>,
+) -> impl IntoView {
+    let scope_attr = match scope {
+        TruthScope::SoFar => "so-far",
+        TruthScope::Final => "final",
+    };
+    let scope_text = match scope {
+        TruthScope::SoFar => "vs truth so far",
+        TruthScope::Final => "vs final truth",
+    };
+    view! {
+        <span
+            class=move || match truth.get() {
+                Truth::Correct => "badge badge-correct",
+                Truth::Wrong(_) => "badge badge-wrong",
+                Truth::Pending => "badge badge-pending",
+            }
+            data-testid=format!("truth-{metric}")
+            data-state=move || match truth.get() {
+                Truth::Correct => "correct",
+                Truth::Wrong(_) => "wrong",
+                Truth::Pending => "pending",
+            }
+            data-delta=move || match truth.get() {
+                Truth::Wrong(d) => d.to_string(),
+                _ => "0".to_string(),
+            }
+            data-truth=scope_attr
+        >
+            {move || match truth.get() {
+                Truth::Correct => format!("✓ correct {scope_text}"),
+                Truth::Wrong(d) => format!("✗ wrong by {d:+} {scope_text}"),
+                Truth::Pending => format!("… pending ({scope_text})"),
+            }}
+        </span>
+    }
+}

@@ -1,0 +1,96 @@
+//! The current step's sentence (an aria-live region, quiet during play) and the scrollable,
+//! virtualized log of every step so far: only the visible rows are computed and rendered.
+
+use leptos::prelude::*;
+use pipelab_core::sim::NarrationLine;
+
+/// Height of one log row in pixels (the CSS uses the same value).
+pub const ROW_PX: f64 = 22.0;
+/// Rows rendered above and below the visible window.
+const OVERSCAN: u64 = 4;
+/// Height of the log viewport in pixels.
+const VIEWPORT_PX: f64 = 220.0;
+
+/// `narration`: announced politely on manual steps and on pause, silent while playing.
+#[component]
+pub fn Narration(
+    #[prop(into)] text: Signal<String>,
+    #[prop(into)] playing: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <p class="narration" data-testid="narration"
+            aria-live=move || if playing.get() { "off" } else { "polite" }
+            aria-atomic="true">{move || text.get()}</p>
+    }
+}
+
+/// `narration-log`: one line per step `0..=current`; clicking a line seeks to its step.
+/// `fetch(from, to)` returns `(step, sentence, notable)` for that range.
+#[component]
+pub fn NarrationLog(
+    #[prop(into)] current: Signal<u64>,
+    fetch: Callback<(u64, u64), Vec<NarrationLine>>,
+    on_pick: Callback<u64>,
+    /// While playing, the log follows the newest line.
+    #[prop(into)]
+    follow: Signal<bool>,
+) -> impl IntoView {
+    let scroll_top = RwSignal::new(0.0f64);
+    let viewport = NodeRef::<leptos::html::Div>::new();
+    let rows = move || current.get() + 1;
+    // Keep the newest line in view when following (play) or when the user has not scrolled up.
+    Effect::new(move |_| {
+        let n = rows();
+        let _ = follow.get();
+        if let Some(el) = viewport.get_untracked() {
+            let bottom = n as f64 * ROW_PX - VIEWPORT_PX;
+            let top = el.scroll_top() as f64;
+            let near_bottom =
+                top + VIEWPORT_PX + 3.0 * ROW_PX >= (n.saturating_sub(1)) as f64 * ROW_PX;
+            if follow.get_untracked() || near_bottom || top > bottom {
+                el.set_scroll_top(bottom.max(0.0) as i32);
+                scroll_top.set(bottom.max(0.0));
+            }
+        }
+    });
+    let window = move || {
+        let n = rows();
+        let first = (scroll_top.get() / ROW_PX).floor() as u64;
+        let from = first.saturating_sub(OVERSCAN).min(n.saturating_sub(1));
+        let visible = (VIEWPORT_PX / ROW_PX).ceil() as u64;
+        let to = (first + visible + OVERSCAN).min(n.saturating_sub(1));
+        (from, to)
+    };
+    view! {
+        <div class="narration-log" data-testid="narration-log" node_ref=viewport
+            role="log" aria-label="Narration log" tabindex="0"
+            style=format!("height:{VIEWPORT_PX}px")
+            on:scroll=move |_| {
+                if let Some(el) = viewport.get_untracked() {
+                    scroll_top.set(el.scroll_top() as f64);
+                }
+            }>
+            <div class="log-spacer" style=move || format!("height:{}px", rows() as f64 * ROW_PX)>
+                {move || {
+                    let (from, to) = window();
+                    let cur = current.get();
+                    fetch.run((from, to)).into_iter().map(|(step, text, notable)| {
+                        let top = format!("top:{}px", step as f64 * ROW_PX);
+                        let class = match (step == cur, notable) {
+                            (true, _) => "log-line current",
+                            (false, true) => "log-line notable",
+                            _ => "log-line",
+                        };
+                        let tip = text.clone();
+                        view! {
+                            <button class=class style=top data-testid="narration-line" data-step=step.to_string()
+                                title=tip on:click=move |_| on_pick.run(step)>
+                                <span class="log-step">{step.to_string()}</span>" "{text}
+                            </button>
+                        }
+                    }).collect_view()
+                }}
+            </div>
+        </div>
+    }
+}

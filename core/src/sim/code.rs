@@ -1,0 +1,13 @@
+//! The code panel's data: code for the current configuration and its active lines.
+
+/// Code and which lines are active.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeView {
+    pub language: &'static str,
+    pub title: &'static str,
+    pub lines: Vec<&'static str>,
+    /// 0-based indices of highlighted lines.
+    pub active: Vec<usize>,
+    /// Where the reference note's version goes wrong, if it does for this configuration.
+    pub note: Option<&'static str>,
+}
