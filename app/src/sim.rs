@@ -3,8 +3,6 @@
 //! in step with the state, and runs the frame loop (play, chunked rebuilds, background
 //! checkpoint building) within a per-frame time budget. No pattern logic lives here.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use leptos::prelude::*;
 use pipelab_core::link::{self, LinkState};
 use pipelab_core::sim::{Fault, FaultAt, Params, Scenario, Timeline};
@@ -35,7 +33,7 @@ pub struct Sim<S: Scenario + Send + Sync + 'static> {
     rev: RwSignal<u64>,
     pub params: RwSignal<S::Params>,
     pub seed: RwSignal<u64>,
-    pub pitfalls: RwSignal<BTreeSet<String>>,
+    pub pitfalls: RwSignal<Vec<String>>,
     pub playing: RwSignal<bool>,
     pub speed: RwSignal<usize>,
     /// A seek waiting for checkpoints to be built (long runs), shown as progress.
@@ -44,8 +42,8 @@ pub struct Sim<S: Scenario + Send + Sync + 'static> {
     pub notice: RwSignal<Option<String>>,
     /// What the URL held that was ignored.
     pub url_error: RwSignal<Option<String>>,
-    /// Invalid values typed into parameter inputs: field → (text, message).
-    pub param_errors: RwSignal<BTreeMap<String, (String, String)>>,
+    /// Invalid values typed into parameter inputs: `(field, (text, message))`.
+    pub param_errors: RwSignal<Vec<(String, (String, String))>>,
     frame: StoredValue<FrameState>,
 }
 
@@ -114,7 +112,7 @@ where
             pending: RwSignal::new(None),
             notice: RwSignal::new(None),
             url_error: RwSignal::new(url_error),
-            param_errors: RwSignal::new(BTreeMap::new()),
+            param_errors: RwSignal::new(Vec::new()),
             frame: StoredValue::new(FrameState::default()),
         };
         sim.go_to(state.step);
@@ -285,16 +283,15 @@ where
         let mut next = self.params.get_untracked();
         match next.set(field, value) {
             Ok(()) => {
-                self.param_errors.update(|e| {
-                    e.remove(field);
-                });
+                self.param_errors.update(|e| e.retain(|(f, _)| f != field));
                 if next != self.params.get_untracked() {
                     self.params.set(next);
                     self.rebuild();
                 }
             }
             Err(e) => self.param_errors.update(|errs| {
-                errs.insert(field.to_string(), (value.to_string(), e.message));
+                errs.retain(|(f, _)| f != field);
+                errs.push((field.to_string(), (value.to_string(), e.message)));
             }),
         }
     }
@@ -327,10 +324,10 @@ where
             self.params.set(next);
         }
         self.pitfalls.update(|p| {
+            p.retain(|x| x != name);
             if on {
-                p.insert(name.to_string());
-            } else {
-                p.remove(name);
+                p.push(name.to_string());
+                p.sort();
             }
         });
         self.rebuild();
@@ -379,10 +376,10 @@ where
             })
             .collect();
         self.playing.set(false);
-        self.param_errors.set(BTreeMap::new());
+        self.param_errors.set(Vec::new());
         self.params.set(params.clone());
         self.seed.set(preset.seed);
-        self.pitfalls.set(BTreeSet::new());
+        self.pitfalls.set(Vec::new());
         self.tl
             .set_value(build_timeline::<S>(&params, preset.seed, faults));
         self.rev.update(|r| *r += 1);
@@ -394,10 +391,10 @@ where
     /// Back to the default scenario at step 0.
     pub fn reset(&self) {
         self.playing.set(false);
-        self.param_errors.set(BTreeMap::new());
+        self.param_errors.set(Vec::new());
         self.params.set(S::Params::default());
         self.seed.set(link::DEFAULT_SEED);
-        self.pitfalls.set(BTreeSet::new());
+        self.pitfalls.set(Vec::new());
         self.notice.set(None);
         self.tl.set_value(build_timeline::<S>(
             &S::Params::default(),

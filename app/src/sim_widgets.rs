@@ -1,8 +1,6 @@
 //! Thin generic wiring between a [`Sim`] and the shared widgets, so a pattern page is
 //! mostly its picture and tables. Nothing here knows a pattern.
 
-use std::collections::BTreeMap;
-
 use leptos::ev;
 use leptos::prelude::*;
 use pipelab_core::sim::{Params, Scenario};
@@ -187,7 +185,7 @@ where
             S::Params::specs()
                 .iter()
                 .filter_map(|s| p.get(s.name).map(|v| (s.name.to_string(), v)))
-                .collect::<BTreeMap<_, _>>()
+                .collect::<Vec<_>>()
         })
     });
     view! {

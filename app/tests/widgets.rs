@@ -8,7 +8,6 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use leptos::mount::mount_to;
@@ -439,12 +438,12 @@ static PARAMS: &[ParamSpec] = &[
 
 #[wasm_bindgen_test]
 async fn param_form_shows_errors_inline_and_reports_changes() {
-    let values = RwSignal::new(BTreeMap::from([
+    let values = RwSignal::new(Vec::from([
         ("rate".to_string(), "10".to_string()),
         ("skew".to_string(), "0.5".to_string()),
         ("mode".to_string(), "mod".to_string()),
     ]));
-    let errors = RwSignal::new(BTreeMap::from([(
+    let errors = RwSignal::new(Vec::from([(
         "rate".to_string(),
         (
             "abc".to_string(),
@@ -475,9 +474,10 @@ async fn param_form_shows_errors_inline_and_reports_changes() {
     assert_eq!(input_value(&fx.get("param-mode")), "mod");
 
     // The error goes away when `errors` no longer has it.
-    errors.set(BTreeMap::new());
+    errors.set(Vec::new());
     values.update(|v| {
-        v.insert("rate".to_string(), "42".to_string());
+        v.retain(|(k, _)| k != "rate");
+        v.push(("rate".to_string(), "42".to_string()));
     });
     settle().await;
     assert!(fx.find("param-rate-error").is_none());
@@ -496,7 +496,7 @@ async fn param_form_shows_errors_inline_and_reports_changes() {
     );
 
     // A new error on another field.
-    errors.set(BTreeMap::from([(
+    errors.set(Vec::from([(
         "skew".to_string(),
         ("9".to_string(), "skew must be from 0 to 2".to_string()),
     )]));
@@ -577,17 +577,16 @@ static PITFALLS: &[PitfallSpec] = &[
 
 #[wasm_bindgen_test]
 async fn pitfall_toggles_reflect_active_and_report_toggles() {
-    let active = RwSignal::new(BTreeSet::from(["no-dedup".to_string()]));
+    let active = RwSignal::new(vec!["no-dedup".to_string()]);
     let toggles = Calls::<(String, bool)>::new();
     let t = toggles.clone();
     let fx = mount(move || {
         let on_toggle = Callback::new(move |(name, on): (String, bool)| {
             t.push((name.clone(), on));
             active.update(|a| {
+                a.retain(|x| x != &name);
                 if on {
-                    a.insert(name);
-                } else {
-                    a.remove(&name);
+                    a.push(name);
                 }
             });
         });
@@ -617,7 +616,7 @@ async fn pitfall_toggles_reflect_active_and_report_toggles() {
     assert!(!checked(&dedup));
 
     // The boxes follow `active` when it changes elsewhere (a preset, a link).
-    active.set(BTreeSet::from(["no-dedup".to_string()]));
+    active.set(vec!["no-dedup".to_string()]);
     settle().await;
     assert!(!checked(&hash));
     assert!(checked(&dedup));

@@ -3,8 +3,6 @@
 //! &pitfalls=<name>,…[&tour=<n>]`. Decoding never fails as a whole: each invalid key falls
 //! back to its default on its own and is reported.
 
-use std::collections::BTreeSet;
-
 use crate::sim::{Fault, FaultAt, FaultSpec, Params};
 
 /// The link format version this build writes and reads.
@@ -21,7 +19,8 @@ pub struct LinkState<P> {
     pub step: u64,
     pub params: P,
     pub faults: Vec<FaultAt>,
-    pub pitfalls: BTreeSet<String>,
+    /// Switched-on pitfall names, sorted and distinct.
+    pub pitfalls: Vec<String>,
     pub tour: Option<u32>,
 }
 
@@ -32,7 +31,7 @@ impl<P: Params> Default for LinkState<P> {
             step: 0,
             params: P::default(),
             faults: Vec::new(),
-            pitfalls: BTreeSet::new(),
+            pitfalls: Vec::new(),
             tour: None,
         }
     }
@@ -109,15 +108,16 @@ pub fn decode<P: Params>(query: &str, fault_specs: &[FaultSpec]) -> Decoded<P> {
             };
         }
     }
-    let mut seen = BTreeSet::new();
+    let mut seen: Vec<&str> = Vec::new();
     for (key, value) in &pairs {
-        if !seen.insert(key.clone()) {
+        if seen.contains(&key.as_str()) {
             ignore(
                 key,
                 "appears more than once; the first value was used".into(),
             );
             continue;
         }
+        seen.push(key);
         match key.as_str() {
             "v" => {}
             "seed" => match value.trim().parse::<u64>() {
@@ -140,11 +140,13 @@ pub fn decode<P: Params>(query: &str, fault_specs: &[FaultSpec]) -> Decoded<P> {
                 Err(why) => ignore(key, why),
             },
             "pitfalls" => {
-                let known: BTreeSet<&str> = P::pitfalls().iter().map(|p| p.name).collect();
                 let mut bad = Vec::new();
                 for name in value.split(',').filter(|s| !s.is_empty()) {
-                    if known.contains(name) {
-                        state.pitfalls.insert(name.to_string());
+                    if P::pitfalls().iter().any(|p| p.name == name) {
+                        if !state.pitfalls.iter().any(|p| p == name) {
+                            state.pitfalls.push(name.to_string());
+                            state.pitfalls.sort();
+                        }
                     } else {
                         bad.push(crate::sim::params::shorten(name));
                     }
@@ -303,7 +305,7 @@ mod tests {
                     fault: Fault::with_arg("remove-shard", 2),
                 },
             ],
-            pitfalls: BTreeSet::new(),
+            pitfalls: Vec::new(),
             tour: Some(3),
         };
         let q = encode(&state);

@@ -71,5 +71,14 @@ proptest! {
         let fraction = moved.len() as f64 / keys.len() as f64;
         let expected = n as f64 / (n as f64 + 1.0);
         prop_assert!((fraction - expected).abs() < 0.05, "moved {} expected {}", fraction, expected);
+        // The router moves exactly the keys the oracle says.
+        let old = Router::new(Scheme::ModN, n, 1);
+        let (new, _) = old.with_added();
+        let ours: Vec<u64> = keys.iter().copied().filter(|k| {
+            let h = key_hash(*k);
+            old.route(h).map(|r| r.0) != new.route(h).map(|r| r.0)
+        }).collect();
+        let truth: Vec<u64> = moved.iter().map(|m| m.0).collect();
+        prop_assert_eq!(ours, truth);
     }
 }

@@ -59,96 +59,143 @@ fn point_at(cx: f64, cy: f64, r: f64, frac: f64) -> (f64, f64) {
     (cx + r * a.cos(), cy + r * a.sin())
 }
 
-#[component]
-fn RingDiagram(view: Memo<ShardingView>, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
+/// One coloured stretch of the picture's circle.
+struct Segment {
+    d: String,
+    shard: u32,
+    title: String,
+}
+
+/// The circle: the ring's arcs, or for mod-N one slice per remainder.
+fn ring_svg(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
     let (cx, cy, r) = (150.0, 140.0, 105.0);
-    let routed = move || match view.with(|v| v.last.clone()) {
-        Last::Routed(r) => Some(r),
+    let n = v.shards.len().max(1);
+    let mut labels: Vec<(f64, f64, String)> = Vec::new();
+    let segments: Vec<Segment> = match v.scheme {
+        Scheme::Ring => v
+            .ring
+            .iter()
+            .map(|a| Segment {
+                d: arc_path(cx, cy, r, a.start, a.end),
+                shard: a.shard,
+                title: format!("arc owned by shard {}", a.shard),
+            })
+            .collect(),
+        Scheme::ModN => v
+            .shards
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let start = i as f64 / n as f64;
+                let end = ((i + 1) as f64 / n as f64 - 0.004).max(start + 0.001);
+                let (lx, ly) = point_at(cx, cy, r - 26.0, (start + end) / 2.0);
+                labels.push((lx, ly, format!("%{n}={i}")));
+                Segment {
+                    d: arc_path(cx, cy, r, start, end),
+                    shard: s.id,
+                    title: format!("remainder {i} → shard {}", s.id),
+                }
+            })
+            .collect(),
+    };
+    let (centre, label) = match v.scheme {
+        Scheme::Ring => (
+            "hash ring".to_string(),
+            format!(
+                "Hash ring with {} virtual-node points across {} shards",
+                v.ring_points, n
+            ),
+        ),
+        Scheme::ModN => (
+            format!("hash mod {n}"),
+            format!("Mod-N routing over {n} shards"),
+        ),
+    };
+    let marker = match &v.last {
+        Last::Routed(rt) => {
+            let frac = match rt.detail {
+                RouteDetail::Ring { .. } => ring_fraction(rt.hash),
+                RouteDetail::ModN { n, index } => (index as f64 + 0.5) / n.max(1) as f64,
+            };
+            let owner = match rt.detail {
+                RouteDetail::Ring { point } => Some(point_at(cx, cy, r, ring_fraction(point))),
+                RouteDetail::ModN { .. } => None,
+            };
+            Some((
+                point_at(cx, cy, r + 14.0, frac),
+                owner,
+                rt.event.user_id as u64,
+                rt.shard,
+            ))
+        }
         _ => None,
     };
     view! {
+        <svg viewBox="0 0 300 280" role="img" class="ring-svg" aria-label=label>
+            {segments.into_iter().map(|s| {
+                let shard = s.shard;
+                view! {
+                    <path d=s.d class=format!("arc {}", shard_class(shard)) data-inspect=format!("shard-{shard}")
+                        on:click=move |_| inspect.set(Some(Inspect::Shard(shard)))>
+                        <title>{s.title}</title>
+                    </path>
+                }
+            }).collect_view()}
+            {labels.into_iter().map(|(x, y, t)| view! {
+                <text x=format!("{x:.1}") y=format!("{y:.1}") class="arc-label" text-anchor="middle">{t}</text>
+            }).collect_view()}
+            <text x=cx y=cy - 6.0 text-anchor="middle" class="ring-centre">{centre}</text>
+            <text x=cx y=cy + 12.0 text-anchor="middle" class="ring-sub">{format!("{} keys stored", count(v.keys_stored))}</text>
+            {marker.map(|((kx, ky), owner, key, shard)| view! {
+                <g class="key-marker" data-inspect=format!("key-{key}") on:click=move |_| inspect.set(Some(Inspect::Key(key)))>
+                    <circle cx=format!("{kx:.1}") cy=format!("{ky:.1}") r="7" class=format!("key-dot {}", shard_class(shard)) />
+                    <title>{format!("user {key} → shard {shard}")}</title>
+                </g>
+                {owner.map(|(ox, oy)| view! { <circle cx=format!("{ox:.1}") cy=format!("{oy:.1}") r="4" class="owner-dot" /> })}
+            })}
+        </svg>
+    }
+}
+
+/// One button per live shard with its counts.
+fn shard_boxes(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
+    let boxes = v.shards.iter().map(|s| {
+        let id = s.id;
+        let mut class = format!("shard-box {}", shard_class(id));
+        if s.is_target {
+            class.push_str(" target");
+        }
+        if s.is_new {
+            class.push_str(" new");
+        }
+        view! {
+            <li>
+                <button class=class data-inspect=format!("shard-{id}") data-testid=format!("shard-{id}")
+                    on:click=move |_| inspect.set(Some(Inspect::Shard(id)))>
+                    <span class="shard-name">{format!("shard {id}{}", if s.is_new { " (new)" } else { "" })}</span>
+                    <span class="shard-keys">{format!("{} keys", count(s.keys))}</span>
+                    <span class="shard-events">{format!("{} orders", count(s.events))}</span>
+                </button>
+            </li>
+        }
+    }).collect_view();
+    let note = if v.ring_bucketed {
+        format!("{} ring points are drawn as {} equal slices, each coloured by the shard owning its middle.", count(v.ring_points as u64), v.ring.len())
+    } else {
+        String::new()
+    };
+    view! {
+        <ul class="shard-boxes" aria-label="Shards">{boxes}</ul>
+        <p class="hint">{note}</p>
+    }
+}
+
+#[component]
+fn RingDiagram(view: Memo<ShardingView>, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
+    view! {
         <div class="diagram" data-testid="diagram">
-            <svg viewBox="0 0 300 280" role="img" class="ring-svg"
-                aria-label=move || view.with(|v| match v.scheme {
-                    Scheme::Ring => format!("Hash ring with {} virtual-node points across {} shards", v.ring_points, v.shards.len()),
-                    Scheme::ModN => format!("Mod-N routing over {} shards", v.shards.len()),
-                })>
-                {move || view.with(|v| match v.scheme {
-                    Scheme::Ring => v.ring.iter().map(|a| {
-                        let shard = a.shard;
-                        view! {
-                            <path d=arc_path(cx, cy, r, a.start, a.end) class=format!("arc {}", shard_class(shard))
-                                data-inspect=format!("shard-{shard}")
-                                on:click=move |_| inspect.set(Some(Inspect::Shard(shard)))>
-                                <title>{format!("arc owned by shard {shard}")}</title>
-                            </path>
-                        }
-                    }).collect_view().into_any(),
-                    Scheme::ModN => {
-                        let n = v.shards.len().max(1);
-                        v.shards.iter().enumerate().map(|(i, s)| {
-                            let shard = s.id;
-                            let start = i as f64 / n as f64;
-                            let end = (i + 1) as f64 / n as f64 - 0.004;
-                            let (lx, ly) = point_at(cx, cy, r - 26.0, (start + end) / 2.0);
-                            view! {
-                                <path d=arc_path(cx, cy, r, start, end.max(start + 0.001)) class=format!("arc {}", shard_class(shard))
-                                    data-inspect=format!("shard-{shard}")
-                                    on:click=move |_| inspect.set(Some(Inspect::Shard(shard)))>
-                                    <title>{format!("remainder {i} → shard {shard}")}</title>
-                                </path>
-                                <text x=format!("{lx:.1}") y=format!("{ly:.1}") class="arc-label" text-anchor="middle">{format!("%{n}={i}")}</text>
-                            }
-                        }).collect_view().into_any()
-                    }
-                })}
-                <text x=cx y=cy - 6.0 text-anchor="middle" class="ring-centre">
-                    {move || view.with(|v| match v.scheme { Scheme::Ring => "hash ring".to_string(), Scheme::ModN => format!("hash mod {}", v.shards.len()) })}
-                </text>
-                <text x=cx y=cy + 12.0 text-anchor="middle" class="ring-sub">
-                    {move || view.with(|v| format!("{} keys stored", count(v.keys_stored)))}
-                </text>
-                {move || routed().map(|rt| {
-                    let frac = match rt.detail {
-                        RouteDetail::Ring { .. } => ring_fraction(rt.hash),
-                        RouteDetail::ModN { n, index } => (index as f64 + 0.5) / n.max(1) as f64,
-                    };
-                    let (kx, ky) = point_at(cx, cy, r + 14.0, frac);
-                    let owner = match rt.detail {
-                        RouteDetail::Ring { point } => Some(point_at(cx, cy, r, ring_fraction(point))),
-                        RouteDetail::ModN { .. } => None,
-                    };
-                    let key = rt.event.user_id as u64;
-                    view! {
-                        <g class="key-marker" data-inspect=format!("key-{key}") on:click=move |_| inspect.set(Some(Inspect::Key(key)))>
-                            <circle cx=format!("{kx:.1}") cy=format!("{ky:.1}") r="7" class=format!("key-dot {}", shard_class(rt.shard)) />
-                            <title>{format!("user {key} → shard {}", rt.shard)}</title>
-                        </g>
-                        {owner.map(|(ox, oy)| view! { <circle cx=format!("{ox:.1}") cy=format!("{oy:.1}") r="4" class="owner-dot" /> })}
-                    }
-                })}
-            </svg>
-            <ul class="shard-boxes" aria-label="Shards">
-                {move || view.with(|v| v.shards.iter().map(|s| {
-                    let id = s.id;
-                    let mut class = format!("shard-box {}", shard_class(id));
-                    if s.is_target { class.push_str(" target"); }
-                    if s.is_new { class.push_str(" new"); }
-                    view! {
-                        <li>
-                            <button class=class data-inspect=format!("shard-{id}") data-testid=format!("shard-{id}")
-                                on:click=move |_| inspect.set(Some(Inspect::Shard(id)))>
-                                <span class="shard-name">{format!("shard {id}")}{if s.is_new { " (new)" } else { "" }}</span>
-                                <span class="shard-keys">{format!("{} keys", count(s.keys))}</span>
-                                <span class="shard-events">{format!("{} orders", count(s.events))}</span>
-                            </button>
-                        </li>
-                    }
-                }).collect_view())}
-            </ul>
-            <p class="hint">{move || view.with(|v| if v.ring_bucketed {
-                format!("{} ring points are drawn as {} equal slices, each coloured by the shard owning its middle.", count(v.ring_points as u64), v.ring.len())
-            } else { String::new() })}</p>
+            {move || view.with(|v| ring_svg(v, inspect))}
+            <div>{move || view.with(|v| shard_boxes(v, inspect))}</div>
         </div>
     }
 }
@@ -195,10 +242,10 @@ fn InspectPanel(
     }
 }
 
-#[component]
-fn MovedMetrics(view: Memo<ShardingView>) -> impl IntoView {
-    let change = move || view.with(|v| v.last_change.clone());
-    let truth = Signal::derive(move || match change() {
+fn metrics_view(v: &ShardingView) -> impl IntoView {
+    let dash = || "—".to_string();
+    let m = v.last_change.clone();
+    let truth = match &m {
         None => Truth::Pending,
         Some(m) => {
             let delta = m.moved.len() as i64 - m.truth_moved as i64;
@@ -208,31 +255,52 @@ fn MovedMetrics(view: Memo<ShardingView>) -> impl IntoView {
                 Truth::Wrong(delta)
             }
         }
-    });
+    };
+    let hint = match &m {
+        None => "No shard has been added or removed yet: press “Add a shard” or pick a preset."
+            .to_string(),
+        Some(m) => {
+            let flows: Vec<String> = m
+                .flows()
+                .into_iter()
+                .map(|(f, t, n)| format!("{f}→{t}: {}", count(n)))
+                .collect();
+            format!(
+                "{} keys stored when it happened. Where they went: {}.",
+                count(m.keys_total),
+                if flows.is_empty() {
+                    "nowhere".to_string()
+                } else {
+                    flows.join(", ")
+                }
+            )
+        }
+    };
+    view! {
+        <dl class="stats">
+            <div><dt>"Moved"</dt><dd data-testid="moved-count">{m.as_ref().map(|m| count(m.moved.len() as u64)).unwrap_or_else(dash)}</dd></div>
+            <div><dt>"Of stored keys"</dt><dd data-testid="moved-fraction">{m.as_ref().map(|m| percent(m.moved_fraction())).unwrap_or_else(dash)}</dd></div>
+            <div><dt>"Theory"</dt><dd data-testid="moved-expected">{m.as_ref().map(|m| format!("≈ {}", percent(m.expected_fraction()))).unwrap_or_else(dash)}</dd></div>
+            <div><dt>"Ground truth (oracle)"</dt><dd>
+                {m.as_ref().map(|m| count(m.truth_moved)).unwrap_or_else(dash)}" "
+                <TruthBadge metric="keys-moved" scope=TruthScope::SoFar truth=Signal::stored(truth) />
+            </dd></div>
+        </dl>
+        <p class="hint">{hint}</p>
+        <dl class="stats">
+            <div><dt>"Keys: max / mean"</dt><dd data-testid="imbalance">{format!("{:.2}", v.keys_max_over_mean)}</dd></div>
+            <div><dt>"Keys: std. dev."</dt><dd>{format!("{:.1}", v.keys_stddev)}</dd></div>
+            <div><dt>"Orders: max / mean"</dt><dd>{format!("{:.2}", v.events_max_over_mean)}</dd></div>
+        </dl>
+    }
+}
+
+#[component]
+fn MovedMetrics(view: Memo<ShardingView>) -> impl IntoView {
     view! {
         <section class="panel metrics" aria-label="Keys moved">
             <h2>"Keys moved by the last shard change"</h2>
-            <dl class="stats">
-                <div><dt>"Moved"</dt><dd data-testid="moved-count">{move || change().map(|m| count(m.moved.len() as u64)).unwrap_or_else(|| "—".into())}</dd></div>
-                <div><dt>"Of stored keys"</dt><dd data-testid="moved-fraction">{move || change().map(|m| percent(m.moved_fraction())).unwrap_or_else(|| "—".into())}</dd></div>
-                <div><dt>"Theory"</dt><dd data-testid="moved-expected">{move || change().map(|m| format!("≈ {}", percent(m.expected_fraction()))).unwrap_or_else(|| "—".into())}</dd></div>
-                <div><dt>"Ground truth (oracle)"</dt><dd>
-                    {move || change().map(|m| count(m.truth_moved)).unwrap_or_else(|| "—".into())}" "
-                    <TruthBadge metric="keys-moved" scope=TruthScope::SoFar truth=truth />
-                </dd></div>
-            </dl>
-            <p class="hint">{move || match change() {
-                None => "No shard has been added or removed yet: press “Add a shard” or pick a preset.".to_string(),
-                Some(m) => {
-                    let flows: Vec<String> = m.flows().into_iter().map(|(f, t, n)| format!("{f}→{t}: {}", count(n))).collect();
-                    format!("{} keys stored when it happened. Where they went: {}.", count(m.keys_total), if flows.is_empty() { "nowhere".to_string() } else { flows.join(", ") })
-                }
-            }}</p>
-            <dl class="stats">
-                <div><dt>"Keys: max / mean"</dt><dd data-testid="imbalance">{move || view.with(|v| format!("{:.2}", v.keys_max_over_mean))}</dd></div>
-                <div><dt>"Keys: std. dev."</dt><dd>{move || view.with(|v| format!("{:.1}", v.keys_stddev))}</dd></div>
-                <div><dt>"Orders: max / mean"</dt><dd>{move || view.with(|v| format!("{:.2}", v.events_max_over_mean))}</dd></div>
-            </dl>
+            {move || view.with(metrics_view)}
         </section>
     }
 }

@@ -1,8 +1,6 @@
 //! Scenario controls: seed (with random), the parameter form with inline errors, presets,
 //! reset, and pitfall toggles.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use leptos::prelude::*;
 use pipelab_core::sim::{ParamKind, ParamSpec, PitfallSpec, Preset};
 
@@ -36,13 +34,22 @@ pub fn SeedInput(
     }
 }
 
+/// The value for `key` in a list of pairs.
+fn lookup<T: Clone>(pairs: &[(String, T)], key: &str) -> Option<T> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
 /// One input per parameter (`param-<field>`), with `param-<field>-error` when invalid.
 /// `values` gives the current valid value of each field; `errors` the rejected text and why.
 #[component]
 pub fn ParamForm(
     specs: &'static [ParamSpec],
-    #[prop(into)] values: Signal<BTreeMap<String, String>>,
-    #[prop(into)] errors: Signal<BTreeMap<String, (String, String)>>,
+    /// `(field, value)` of every valid current value.
+    #[prop(into)]
+    values: Signal<Vec<(String, String)>>,
+    /// `(field, (rejected text, message))`.
+    #[prop(into)]
+    errors: Signal<Vec<(String, (String, String))>>,
     on_change: Callback<(String, String)>,
 ) -> impl IntoView {
     specs
@@ -52,43 +59,39 @@ pub fn ParamForm(
             let id = format!("param-{name}-input");
             let err_id = format!("param-{name}-error-text");
             let shown = move || {
-                errors
-                    .get()
-                    .get(name)
-                    .map(|(text, _)| text.clone())
-                    .or_else(|| values.get().get(name).cloned())
+                lookup(&errors.get(), name)
+                    .map(|(text, _)| text)
+                    .or_else(|| lookup(&values.get(), name))
                     .unwrap_or_default()
             };
-            let err = move || errors.get().get(name).map(|(_, m)| m.clone());
+            let err = move || lookup(&errors.get(), name).map(|(_, m)| m);
             let control = match spec.kind {
                 ParamKind::Choice(choices) => view! {
                     <select id=id.clone() data-testid=format!("param-{name}")
                         prop:value=shown
                         on:change=move |ev| on_change.run((name.to_string(), event_target_value(&ev)))>
                         {choices.iter().map(|(v, label)| view! {
-                            <option value=*v selected=move || values.get().get(name).map(|x| x == v).unwrap_or(false)>{*label}</option>
+                            <option value=*v selected=move || lookup(&values.get(), name).map(|x| x == *v).unwrap_or(false)>{*label}</option>
                         }).collect_view()}
                     </select>
                 }
                 .into_any(),
-                ParamKind::Int { min, max } => view! {
-                    <input id=id.clone() type="text" inputmode="numeric" data-testid=format!("param-{name}")
-                        title=format!("{min} to {max}")
-                        aria-invalid=move || if err().is_some() { "true" } else { "false" }
-                        aria-describedby=err_id.clone()
-                        prop:value=shown
-                        on:change=move |ev| on_change.run((name.to_string(), event_target_value(&ev))) />
+                ParamKind::Int { .. } | ParamKind::Float { .. } => {
+                    let (mode, range) = match spec.kind {
+                        ParamKind::Float { min, max } => ("decimal", format!("{min} to {max}")),
+                        ParamKind::Int { min, max } => ("numeric", format!("{min} to {max}")),
+                        ParamKind::Choice(_) => ("text", String::new()),
+                    };
+                    view! {
+                        <input id=id.clone() type="text" inputmode=mode data-testid=format!("param-{name}")
+                            title=range
+                            aria-invalid=move || if err().is_some() { "true" } else { "false" }
+                            aria-describedby=err_id.clone()
+                            prop:value=shown
+                            on:change=move |ev| on_change.run((name.to_string(), event_target_value(&ev))) />
+                    }
+                    .into_any()
                 }
-                .into_any(),
-                ParamKind::Float { min, max } => view! {
-                    <input id=id.clone() type="text" inputmode="decimal" data-testid=format!("param-{name}")
-                        title=format!("{min} to {max}")
-                        aria-invalid=move || if err().is_some() { "true" } else { "false" }
-                        aria-describedby=err_id.clone()
-                        prop:value=shown
-                        on:change=move |ev| on_change.run((name.to_string(), event_target_value(&ev))) />
-                }
-                .into_any(),
             };
             view! {
                 <div class="field">
@@ -142,7 +145,7 @@ pub fn Presets(
 #[component]
 pub fn PitfallToggles(
     pitfalls: &'static [PitfallSpec],
-    #[prop(into)] active: Signal<BTreeSet<String>>,
+    #[prop(into)] active: Signal<Vec<String>>,
     on_toggle: Callback<(String, bool)>,
     /// Shown when the page has no toggle (its pitfall is taught another way).
     #[prop(optional)]
@@ -156,7 +159,7 @@ pub fn PitfallToggles(
                 view! {
                     <label class="check" title=p.help>
                         <input type="checkbox" data-testid=format!("pitfall-{name}")
-                            prop:checked=move || active.get().contains(name)
+                            prop:checked=move || active.get().iter().any(|a| a == name)
                             on:change=move |ev| on_toggle.run((name.to_string(), event_target_checked(&ev))) />
                         {p.label}
                     </label>

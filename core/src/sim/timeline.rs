@@ -3,8 +3,6 @@
 //! at or before the target and replay, so they are exact and cost at most one interval of
 //! replay once the run has been built.
 
-use std::collections::BTreeMap;
-
 use super::{Fault, FaultAt, Scenario};
 
 /// How many checkpoints a fully built run keeps at most (the interval grows with the run).
@@ -46,7 +44,7 @@ struct Tape<S> {
     /// Sorted by step; faults at the same step keep their insertion order.
     faults: Vec<FaultAt>,
     /// Recorded faults that could not apply in the current configuration, with the reason.
-    rejected: BTreeMap<(u64, Fault), String>,
+    rejected: Vec<(u64, Fault, String)>,
 }
 
 impl<S: Scenario> Tape<S> {
@@ -55,13 +53,12 @@ impl<S: Scenario> Tape<S> {
         let hi = self.faults.partition_point(|f| f.step <= step);
         for i in lo..hi {
             let fault = self.faults[i].fault.clone();
-            match state.apply(&fault) {
-                Ok(()) => {
-                    self.rejected.remove(&(step, fault));
-                }
-                Err(why) => {
-                    self.rejected.insert((step, fault), why);
-                }
+            let outcome = state.apply(&fault);
+            self.rejected
+                .retain(|(s, f, _)| !(*s == step && *f == fault));
+            if let Err(why) = outcome {
+                self.rejected.push((step, fault, why));
+                self.rejected.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             }
         }
     }
@@ -100,7 +97,7 @@ impl<S: Scenario> Timeline<S> {
                 interval,
                 checkpoints: Vec::new(),
                 faults,
-                rejected: BTreeMap::new(),
+                rejected: Vec::new(),
             },
             current: scenario,
             step: 0,
@@ -141,11 +138,7 @@ impl<S: Scenario> Timeline<S> {
 
     /// Recorded faults that could not be applied (e.g. after a parameter change), with why.
     pub fn rejected_faults(&self) -> Vec<(u64, Fault, String)> {
-        self.tape
-            .rejected
-            .iter()
-            .map(|((s, f), why)| (*s, f.clone(), why.clone()))
-            .collect()
+        self.tape.rejected.clone()
     }
 
     /// Steps replayed by seeks and step-backs since the last [`Self::reset_replay_count`].
@@ -262,7 +255,7 @@ impl<S: Scenario> Timeline<S> {
         self.tape.faults.retain(|f| f.step <= n);
         let dropped_later_faults = before - self.tape.faults.len();
         self.tape.faults.push(FaultAt { step: n, fault });
-        self.tape.rejected.retain(|(s, _), _| *s <= n);
+        self.tape.rejected.retain(|(s, _, _)| *s <= n);
         self.invalidate_from(n);
         if n.is_multiple_of(self.tape.interval)
             && (n / self.tape.interval) as usize == self.tape.checkpoints.len()
@@ -285,7 +278,7 @@ impl<S: Scenario> Timeline<S> {
         let removed = self.tape.faults.remove(index);
         self.tape
             .rejected
-            .remove(&(removed.step, removed.fault.clone()));
+            .retain(|(s, f, _)| !(*s == removed.step && *f == removed.fault));
         self.invalidate_from(removed.step);
         let target = self.step;
         let idx = self.tape.index_for(target);

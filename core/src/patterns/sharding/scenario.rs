@@ -1,6 +1,5 @@
 //! The sharding state machine.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -68,11 +67,16 @@ impl MoveReport {
 
     /// Moves grouped by `(from, to)` with counts, for the "where did they go" table.
     pub fn flows(&self) -> Vec<(u32, u32, u64)> {
-        let mut m: BTreeMap<(u32, u32), u64> = BTreeMap::new();
-        for mv in &self.moved {
-            *m.entry((mv.from, mv.to)).or_default() += 1;
+        let mut pairs: Vec<(u32, u32)> = self.moved.iter().map(|m| (m.from, m.to)).collect();
+        pairs.sort_unstable();
+        let mut out: Vec<(u32, u32, u64)> = Vec::new();
+        for (f, t) in pairs {
+            match out.last_mut() {
+                Some(last) if last.0 == f && last.1 == t => last.2 += 1,
+                _ => out.push((f, t, 1)),
+            }
         }
-        m.into_iter().map(|((f, t), n)| (f, t, n)).collect()
+        out
     }
 }
 
@@ -116,6 +120,44 @@ pub enum Last {
     Start,
     Routed(Routed),
     Changed(Arc<MoveReport>),
+}
+
+/// A small map from shard id to a counter, sorted by id (a handful of shards: a sorted
+/// vector is smaller and faster than a tree here).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ShardCounts(Vec<(u32, u64)>);
+
+impl ShardCounts {
+    fn zeros(shards: &[u32]) -> Self {
+        let mut v: Vec<(u32, u64)> = shards.iter().map(|s| (*s, 0)).collect();
+        v.sort_unstable();
+        ShardCounts(v)
+    }
+
+    /// Adds `n` to `shard`'s counter, creating it at 0 first if needed.
+    fn add(&mut self, shard: u32, n: u64) {
+        match self.0.binary_search_by_key(&shard, |e| e.0) {
+            Ok(i) => self.0[i].1 += n,
+            Err(i) => self.0.insert(i, (shard, n)),
+        }
+    }
+
+    fn remove(&mut self, shard: u32) {
+        self.0.retain(|e| e.0 != shard);
+    }
+
+    /// The counter of `shard` (0 if absent).
+    pub fn get(&self, shard: u32) -> u64 {
+        self.0
+            .binary_search_by_key(&shard, |e| e.0)
+            .map(|i| self.0[i].1)
+            .unwrap_or(0)
+    }
+
+    /// Sum over all shards.
+    pub fn total(&self) -> u64 {
+        self.0.iter().map(|e| e.1).sum()
+    }
 }
 
 /// A fixed-size set of user ids.
@@ -175,11 +217,11 @@ pub struct Sharding {
     pub(super) steps_done: u64,
     stored: KeySet,
     pub(super) keys_stored: u64,
-    pub(super) keys_per_shard: BTreeMap<u32, u64>,
-    pub(super) events_per_shard: BTreeMap<u32, u64>,
+    pub(super) keys_per_shard: ShardCounts,
+    pub(super) events_per_shard: ShardCounts,
     /// Keys moved by the last change that have not been seen since.
     awaiting_move: KeySet,
-    awaiting_from: Option<Arc<BTreeMap<u64, u32>>>,
+
     pub(super) last: Last,
     pub(super) last_change: Option<Arc<MoveReport>>,
 }
@@ -253,13 +295,13 @@ impl Sharding {
     fn change_to(&mut self, next: Router, kind: MoveKind) {
         let keys: Vec<u64> = self.stored.iter().collect();
         let mut moved = Vec::new();
-        let mut per_shard: BTreeMap<u32, u64> = next.shards().iter().map(|s| (*s, 0)).collect();
+        let mut per_shard = ShardCounts::zeros(next.shards());
         for k in &keys {
             let h = key_hash(*k);
             let from = self.router.route(h).map(|r| r.0);
             let to = next.route(h).map(|r| r.0);
             if let Some(to) = to {
-                *per_shard.entry(to).or_default() += 1;
+                per_shard.add(to, 1);
                 if let Some(from) = from {
                     if from != to {
                         moved.push(KeyMove { key: *k, from, to });
@@ -284,17 +326,14 @@ impl Sharding {
             moved,
         });
         self.awaiting_move.clear();
-        let mut from_map = BTreeMap::new();
         for m in &report.moved {
             self.awaiting_move.insert(m.key);
-            from_map.insert(m.key, m.from);
         }
-        self.awaiting_from = Some(Arc::new(from_map));
         if let MoveKind::Removed(id) = kind {
-            self.events_per_shard.remove(&id);
+            self.events_per_shard.remove(id);
         }
         if let MoveKind::Added(id) = kind {
-            self.events_per_shard.insert(id, 0);
+            self.events_per_shard.add(id, 0);
         }
         self.keys_per_shard = per_shard;
         self.router = next;
@@ -347,14 +386,13 @@ impl Scenario for Sharding {
             seed,
         );
         let router = Router::new(params.scheme, params.shards, params.vnodes_per_shard);
-        let zeros: BTreeMap<u32, u64> = router.shards().iter().map(|s| (*s, 0)).collect();
+        let zeros = ShardCounts::zeros(router.shards());
         Ok(Sharding {
             params: params.clone(),
             seed,
             workload,
             stored: KeySet::new(params.users),
             awaiting_move: KeySet::new(params.users),
-            awaiting_from: None,
             router,
             steps_done: 0,
             keys_stored: 0,
@@ -380,13 +418,15 @@ impl Scenario for Sharding {
         let new_key = self.stored.insert(key);
         if new_key {
             self.keys_stored += 1;
-            *self.keys_per_shard.entry(shard).or_default() += 1;
+            self.keys_per_shard.add(shard, 1);
         }
-        *self.events_per_shard.entry(shard).or_default() += 1;
+        self.events_per_shard.add(shard, 1);
+        // The moved list is sorted by key, so the old shard is a binary search away.
         let moved_from = if self.awaiting_move.remove(key) {
-            self.awaiting_from
-                .as_ref()
-                .and_then(|m| m.get(&key).copied())
+            self.last_change.as_ref().and_then(|m| {
+                let i = m.moved.binary_search_by_key(&key, |mv| mv.key).ok()?;
+                Some(m.moved[i].from)
+            })
         } else {
             None
         };
@@ -547,10 +587,10 @@ mod tests {
     #[test]
     fn every_stored_key_is_counted_on_exactly_one_shard() {
         let s = run(&ShardingParams::default(), 1, 3000);
-        let total: u64 = s.keys_per_shard.values().sum();
+        let total = s.keys_per_shard.total();
         assert_eq!(total, s.keys_stored);
         assert_eq!(s.stored_keys().len() as u64, s.keys_stored);
-        let events: u64 = s.events_per_shard.values().sum();
+        let events = s.events_per_shard.total();
         assert_eq!(events, 3000);
     }
 

@@ -137,8 +137,8 @@ impl ShardingView {
             .iter()
             .map(|id| ShardView {
                 id: *id,
-                keys: s.keys_per_shard.get(id).copied().unwrap_or(0),
-                events: s.events_per_shard.get(id).copied().unwrap_or(0),
+                keys: s.keys_per_shard.get(*id),
+                events: s.events_per_shard.get(*id),
                 is_new: new_shard == Some(*id),
                 is_target: target == Some(*id),
             })
