@@ -165,7 +165,6 @@ where
                 current=Signal::derive(move || sim.step())
                 fetch=Callback::new(move |(a, b)| sim.narrations(a, b))
                 on_pick=Callback::new(move |n| sim.go_to(n))
-                follow=sim.playing
             />
         </section>
     }

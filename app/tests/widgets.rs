@@ -959,7 +959,6 @@ const LOG_CSS: &str = ".narration-log{overflow-y:auto;position:relative}\
 async fn narration_log_renders_only_a_window_and_picks_steps() {
     const CURRENT: u64 = 100_000;
     let current = RwSignal::new(CURRENT);
-    let follow = RwSignal::new(true);
     let fetched = Calls::<(u64, u64)>::new();
     let picks = Calls::<u64>::new();
     let (f, p) = (fetched.clone(), picks.clone());
@@ -973,7 +972,7 @@ async fn narration_log_renders_only_a_window_and_picks_steps() {
         let on_pick = Callback::new(move |s: u64| p.push(s));
         view! {
             <style>{LOG_CSS}</style>
-            <NarrationLog current=current fetch=fetch on_pick=on_pick follow=follow />
+            <NarrationLog current=current fetch=fetch on_pick=on_pick />
         }
     });
     settle().await;
@@ -1011,8 +1010,6 @@ async fn narration_log_renders_only_a_window_and_picks_steps() {
     assert_eq!(picks.get(), vec![step]);
 
     // Scrolling to the middle renders the middle, still only a window.
-    follow.set(false);
-    settle().await;
     let log = fx.get("narration-log");
     log.set_scroll_top((50_000.0 * ROW_PX) as i32);
     log.dispatch_event(&web_sys::Event::new("scroll").unwrap())
@@ -1028,6 +1025,17 @@ async fn narration_log_renders_only_a_window_and_picks_steps() {
     assert!(text(&middle).contains("step 50000: something happened"));
     click(&middle);
     assert_eq!(picks.get(), vec![step, 50_000]);
+
+    // The next step brings the log back to its newest line.
+    current.set(CURRENT + 1);
+    settle().await;
+    assert!(
+        fx.root
+            .query_selector("[data-testid=\"narration-line\"][data-step=\"100001\"]")
+            .unwrap()
+            .is_some(),
+        "a step change shows the new current line"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

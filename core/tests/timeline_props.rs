@@ -2,6 +2,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use pipelab_core::patterns::sharding::{Scheme, Sharding, ShardingParams};
+use pipelab_core::sim::timeline::MIN_INTERVAL;
 use pipelab_core::sim::{Fault, FaultAt, Scenario, Timeline};
 use proptest::prelude::*;
 
@@ -22,8 +23,17 @@ fn params(scheme: bool, shards: u32, events: u64) -> ShardingParams {
 
 fn faults_strategy(max_step: u64) -> impl Strategy<Value = Vec<FaultAt>> {
     prop::collection::vec(
-        (0..=max_step, prop::bool::ANY, prop::option::of(0u32..6)).prop_map(|(step, add, arg)| {
-            FaultAt {
+        (
+            // Half the faults sit exactly on checkpoint boundaries, where an off-by-one
+            // between "checkpoint taken" and "faults applied" would hide.
+            prop_oneof![
+                0..=max_step,
+                (0..=max_step / MIN_INTERVAL).prop_map(|k| k * MIN_INTERVAL)
+            ],
+            prop::bool::ANY,
+            prop::option::of(0u32..6),
+        )
+            .prop_map(|(step, add, arg)| FaultAt {
                 step,
                 fault: if add {
                     Fault::new("add-shard")
@@ -33,8 +43,7 @@ fn faults_strategy(max_step: u64) -> impl Strategy<Value = Vec<FaultAt>> {
                         arg,
                     }
                 },
-            }
-        }),
+            }),
         0..6,
     )
 }

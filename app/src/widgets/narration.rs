@@ -31,26 +31,18 @@ pub fn NarrationLog(
     #[prop(into)] current: Signal<u64>,
     fetch: Callback<(u64, u64), Vec<NarrationLine>>,
     on_pick: Callback<u64>,
-    /// While playing, the log follows the newest line.
-    #[prop(into)]
-    follow: Signal<bool>,
 ) -> impl IntoView {
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = NodeRef::<leptos::html::Div>::new();
     let rows = move || current.get() + 1;
-    // Keep the newest line in view when following (play) or when the user has not scrolled up.
+    // The log ends at the current step: whenever that changes (a step, a seek, play), show
+    // it at the bottom. Scrolling up to read older lines is left alone until the next change.
     Effect::new(move |_| {
         let n = rows();
-        let _ = follow.get();
         if let Some(el) = viewport.get_untracked() {
-            let bottom = n as f64 * ROW_PX - VIEWPORT_PX;
-            let top = el.scroll_top() as f64;
-            let near_bottom =
-                top + VIEWPORT_PX + 3.0 * ROW_PX >= (n.saturating_sub(1)) as f64 * ROW_PX;
-            if follow.get_untracked() || near_bottom || top > bottom {
-                el.set_scroll_top(bottom.max(0.0) as i32);
-                scroll_top.set(bottom.max(0.0));
-            }
+            let bottom = (n as f64 * ROW_PX - VIEWPORT_PX).max(0.0);
+            el.set_scroll_top(bottom as i32);
+            scroll_top.set(bottom);
         }
     });
     let window = move || {
