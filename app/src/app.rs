@@ -1,7 +1,7 @@
 //! The router: one route per built page; everything else is not-found (PAGE-CONTRACT.md).
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{home::Home, not_found::NotFound, sharding::ShardingPage};
@@ -12,7 +12,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <nav class="site-nav" aria-label="Site">
-                <A href="/" attr:class="brand">"pipelab"</A>
+                <a href="/" class="brand">"pipelab"</a>
                 <span class="tagline">"data-engineering patterns you can run"</span>
             </nav>
             <main id="main">

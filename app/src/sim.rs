@@ -60,6 +60,8 @@ struct FrameState {
     last_frame_ms: f64,
     carry_steps: f64,
     last_url_write_ms: f64,
+    /// A throttled URL write is scheduled.
+    url_write_scheduled: bool,
 }
 
 fn build_timeline<S: Scenario>(params: &S::Params, seed: u64, faults: Vec<FaultAt>) -> Timeline<S> {
@@ -190,7 +192,18 @@ where
     }
 
     /// Seeks to `n` (clamped): at once if checkpoints cover it, else in chunks over frames.
+    /// The URL follows at once.
     pub fn go_to(&self, n: u64) {
+        self.go_to_inner(n, true);
+    }
+
+    /// A seek-bar drag: like [`Self::go_to`] but the URL is rewritten at most twice a second
+    /// (each `replaceState` costs milliseconds and browsers throttle them).
+    pub fn scrub_to(&self, n: u64) {
+        self.go_to_inner(n, false);
+    }
+
+    fn go_to_inner(&self, n: u64, url_now: bool) {
         let (total, near) = self.tl.with_value(|t| {
             let n = n.min(t.total());
             let near = n <= t.built_until() + t.interval()
@@ -201,7 +214,7 @@ where
         if near {
             self.pending.set(None);
             self.mutate(|t| t.seek(n));
-            self.write_url(true);
+            self.write_url(url_now);
         } else {
             self.pending.set(Some(n));
             self.ensure_loop();
@@ -438,6 +451,27 @@ where
         if due {
             browser::replace_query(&self.query());
             self.frame.update_value(|f| f.last_url_write_ms = now);
+        } else {
+            // Throttled (play, a seek drag): make sure the last state still reaches the URL.
+            let scheduled = self
+                .frame
+                .try_update_value(|f| std::mem::replace(&mut f.url_write_scheduled, true))
+                .unwrap_or(true);
+            if !scheduled {
+                let sim = *self;
+                set_timeout(
+                    move || {
+                        if sim
+                            .frame
+                            .try_update_value(|f| f.url_write_scheduled = false)
+                            .is_some()
+                        {
+                            sim.write_url(true);
+                        }
+                    },
+                    std::time::Duration::from_millis(URL_WRITE_INTERVAL_MS as u64),
+                );
+            }
         }
     }
 

@@ -137,7 +137,7 @@ where
             on_step_back=Callback::new(move |_| sim.step_back())
             on_start=Callback::new(move |_| sim.to_start())
             on_end=Callback::new(move |_| sim.to_end())
-            on_seek=Callback::new(move |n| { sim.playing.set(false); sim.go_to(n) })
+            on_seek=Callback::new(move |n| { sim.playing.set(false); sim.scrub_to(n) })
             on_speed=Callback::new(move |i| sim.speed.set(i))
         />
     }
@@ -159,7 +159,7 @@ where
     S::Params: Send + Sync + 'static,
 {
     view! {
-        <section class="panel">
+        <section class="panel lazy">
             <h3>"Narration log"</h3>
             <NarrationLog
                 current=Signal::derive(move || sim.step())

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::tachys::view::Mountable;
 use leptos::task::tick;
 use pipelab_app::widgets::badge::{Truth, TruthBadge, TruthScope};
-use pipelab_app::widgets::chart::{BarChart, BarData};
+use pipelab_app::widgets::chart::{BarChart, BarData, REDRAW_AFTER_MS};
 use pipelab_app::widgets::code::CodePanel;
 use pipelab_app::widgets::explainer::Explainer;
 use pipelab_app::widgets::faults::{FaultButtons, FaultList};
@@ -101,6 +101,17 @@ async fn settle() {
     for _ in 0..4 {
         tick().await;
     }
+}
+
+/// Waits `ms` milliseconds of real time (for debounced widgets).
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    settle().await;
 }
 
 /// Records what a callback was called with (callbacks must be `Send + Sync`).
@@ -1166,6 +1177,7 @@ async fn bar_chart_renders_svg_and_offers_download() {
     });
     let fx = mount(move || view! { <BarChart id="load" data=data /> });
     settle().await;
+    sleep_ms(REDRAW_AFTER_MS as i32 + 150).await;
     let fig = fx.get("chart-load");
     let svg = fig
         .query_selector("svg")
@@ -1187,14 +1199,33 @@ async fn bar_chart_renders_svg_and_offers_download() {
     );
     assert!(fx.find("chart-load-svg").is_some());
 
+    let bars = |fx: &Fixture<_>| {
+        fx.get("chart-load")
+            .query_selector_all("svg rect")
+            .unwrap()
+            .length()
+    };
+    let bars_before = bars(&fx);
     data.update(|d| {
         d.labels.push("s3".into());
         d.values.push(5.0);
     });
     settle().await;
+    // The text alternative is current at once; the drawing waits for the data to rest.
     assert_eq!(
         attr(&img, "aria-label"),
         "Keys per shard — s0: 10, s1: 20, s2: 30, s3: 5"
+    );
+    assert_eq!(
+        bars(&fx),
+        bars_before,
+        "not redrawn while data may still be changing"
+    );
+    sleep_ms(REDRAW_AFTER_MS as i32 + 150).await;
+    assert_eq!(
+        bars(&fx),
+        bars_before + 1,
+        "redrawn with the new bar once the data rests"
     );
     assert!(fx
         .find("chart-load")

@@ -1,7 +1,6 @@
 //! Home: what pipelab is, a card per pattern, compare view and the quiz.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::catalog::{Card, COMPARES, PATTERNS, QUIZ};
 
@@ -13,7 +12,7 @@ fn card(c: &'static Card) -> impl IntoView {
     if c.built {
         view! {
             <li class="card built" data-testid=format!("card-{}", c.id) data-built="true">
-                <A href=format!("/{}", c.route)>{body}<span class="cta">"Open →"</span></A>
+                <a href=format!("/{}", c.route)>{body}<span class="cta">"Open →"</span></a>
             </li>
         }
         .into_any()

@@ -1,7 +1,6 @@
 //! Anything that is not a built route.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -11,7 +10,7 @@ pub fn NotFound() -> impl IntoView {
         <div class="page not-found" data-testid="page-not-found" data-ready=move || if ready.get() { "true" } else { "false" }>
             <h1>"Nothing here (yet)"</h1>
             <p>"There is no page at " <code>{path}</code> ". It may be a pattern that is not built yet."</p>
-            <p><A href="/">"← Back to all patterns"</A></p>
+            <p><a href="/">"← Back to all patterns"</a></p>
         </div>
     }
 }

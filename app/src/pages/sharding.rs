@@ -8,7 +8,7 @@ use pipelab_core::format::{count, percent};
 use pipelab_core::hash::key_hash;
 use pipelab_core::patterns::sharding::code::code_view;
 use pipelab_core::patterns::sharding::scenario::{ring_fraction, Last};
-use pipelab_core::patterns::sharding::{RouteDetail, Scheme, Sharding, ShardingView};
+use pipelab_core::patterns::sharding::{RingArc, RouteDetail, Scheme, Sharding, ShardingView};
 use pipelab_core::sim::Scenario;
 
 use crate::sim::Sim;
@@ -59,58 +59,73 @@ fn point_at(cx: f64, cy: f64, r: f64, frac: f64) -> (f64, f64) {
     (cx + r * a.cos(), cy + r * a.sin())
 }
 
-/// One coloured stretch of the picture's circle.
-struct Segment {
-    d: String,
-    shard: u32,
-    title: String,
+/// What the circle shows; changes only when the shard set changes, so the arcs are not
+/// rebuilt on every step.
+#[derive(Clone, Debug, PartialEq)]
+struct Circle {
+    scheme: Scheme,
+    arcs: Vec<RingArc>,
+    shards: Vec<u32>,
+    ring_points: usize,
 }
 
+const CX: f64 = 150.0;
+const CY: f64 = 140.0;
+const R: f64 = 105.0;
+
 /// The circle: the ring's arcs, or for mod-N one slice per remainder.
-fn ring_svg(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
-    let (cx, cy, r) = (150.0, 140.0, 105.0);
-    let n = v.shards.len().max(1);
+fn circle_view(c: &Circle, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
+    let n = c.shards.len().max(1);
     let mut labels: Vec<(f64, f64, String)> = Vec::new();
-    let segments: Vec<Segment> = match v.scheme {
-        Scheme::Ring => v
-            .ring
+    let segments: Vec<(String, u32, String)> = match c.scheme {
+        Scheme::Ring => c
+            .arcs
             .iter()
-            .map(|a| Segment {
-                d: arc_path(cx, cy, r, a.start, a.end),
-                shard: a.shard,
-                title: format!("arc owned by shard {}", a.shard),
+            .map(|a| {
+                (
+                    arc_path(CX, CY, R, a.start, a.end),
+                    a.shard,
+                    format!("arc owned by shard {}", a.shard),
+                )
             })
             .collect(),
-        Scheme::ModN => v
+        Scheme::ModN => c
             .shards
             .iter()
             .enumerate()
-            .map(|(i, s)| {
+            .map(|(i, id)| {
                 let start = i as f64 / n as f64;
                 let end = ((i + 1) as f64 / n as f64 - 0.004).max(start + 0.001);
-                let (lx, ly) = point_at(cx, cy, r - 26.0, (start + end) / 2.0);
+                let (lx, ly) = point_at(CX, CY, R - 26.0, (start + end) / 2.0);
                 labels.push((lx, ly, format!("%{n}={i}")));
-                Segment {
-                    d: arc_path(cx, cy, r, start, end),
-                    shard: s.id,
-                    title: format!("remainder {i} → shard {}", s.id),
-                }
+                (
+                    arc_path(CX, CY, R, start, end),
+                    *id,
+                    format!("remainder {i} → shard {id}"),
+                )
             })
             .collect(),
     };
-    let (centre, label) = match v.scheme {
-        Scheme::Ring => (
-            "hash ring".to_string(),
-            format!(
-                "Hash ring with {} virtual-node points across {} shards",
-                v.ring_points, n
-            ),
-        ),
-        Scheme::ModN => (
-            format!("hash mod {n}"),
-            format!("Mod-N routing over {n} shards"),
-        ),
+    let centre = match c.scheme {
+        Scheme::Ring => "hash ring".to_string(),
+        Scheme::ModN => format!("hash mod {n}"),
     };
+    view! {
+        {segments.into_iter().map(|(d, shard, title)| view! {
+            <path d=d class=format!("arc {}", shard_class(shard)) data-inspect=format!("shard-{shard}")
+                on:click=move |_| inspect.set(Some(Inspect::Shard(shard)))>
+                <title>{title}</title>
+            </path>
+        }).collect_view()}
+        {labels.into_iter().map(|(x, y, t)| view! {
+            <text x=format!("{x:.1}") y=format!("{y:.1}") class="arc-label" text-anchor="middle">{t}</text>
+        }).collect_view()}
+        <text x=CX y=CY - 6.0 text-anchor="middle" class="ring-centre">{centre}</text>
+    }
+}
+
+/// What moves every step: the stored-keys count and the key just routed.
+fn marker_view(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
     let marker = match &v.last {
         Last::Routed(rt) => {
             let frac = match rt.detail {
@@ -118,11 +133,11 @@ fn ring_svg(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl IntoVi
                 RouteDetail::ModN { n, index } => (index as f64 + 0.5) / n.max(1) as f64,
             };
             let owner = match rt.detail {
-                RouteDetail::Ring { point } => Some(point_at(cx, cy, r, ring_fraction(point))),
+                RouteDetail::Ring { point } => Some(point_at(CX, CY, R, ring_fraction(point))),
                 RouteDetail::ModN { .. } => None,
             };
             Some((
-                point_at(cx, cy, r + 14.0, frac),
+                point_at(CX, CY, R + 14.0, frac),
                 owner,
                 rt.event.user_id as u64,
                 rt.shard,
@@ -131,29 +146,14 @@ fn ring_svg(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl IntoVi
         _ => None,
     };
     view! {
-        <svg viewBox="0 0 300 280" role="img" class="ring-svg" aria-label=label>
-            {segments.into_iter().map(|s| {
-                let shard = s.shard;
-                view! {
-                    <path d=s.d class=format!("arc {}", shard_class(shard)) data-inspect=format!("shard-{shard}")
-                        on:click=move |_| inspect.set(Some(Inspect::Shard(shard)))>
-                        <title>{s.title}</title>
-                    </path>
-                }
-            }).collect_view()}
-            {labels.into_iter().map(|(x, y, t)| view! {
-                <text x=format!("{x:.1}") y=format!("{y:.1}") class="arc-label" text-anchor="middle">{t}</text>
-            }).collect_view()}
-            <text x=cx y=cy - 6.0 text-anchor="middle" class="ring-centre">{centre}</text>
-            <text x=cx y=cy + 12.0 text-anchor="middle" class="ring-sub">{format!("{} keys stored", count(v.keys_stored))}</text>
-            {marker.map(|((kx, ky), owner, key, shard)| view! {
-                <g class="key-marker" data-inspect=format!("key-{key}") on:click=move |_| inspect.set(Some(Inspect::Key(key)))>
-                    <circle cx=format!("{kx:.1}") cy=format!("{ky:.1}") r="7" class=format!("key-dot {}", shard_class(shard)) />
-                    <title>{format!("user {key} → shard {shard}")}</title>
-                </g>
-                {owner.map(|(ox, oy)| view! { <circle cx=format!("{ox:.1}") cy=format!("{oy:.1}") r="4" class="owner-dot" /> })}
-            })}
-        </svg>
+        <text x=CX y=CY + 12.0 text-anchor="middle" class="ring-sub">{format!("{} keys stored", count(v.keys_stored))}</text>
+        {marker.map(|((kx, ky), owner, key, shard)| view! {
+            <g class="key-marker" data-inspect=format!("key-{key}") on:click=move |_| inspect.set(Some(Inspect::Key(key)))>
+                <circle cx=format!("{kx:.1}") cy=format!("{ky:.1}") r="7" class=format!("key-dot {}", shard_class(shard)) />
+                <title>{format!("user {key} → shard {shard}")}</title>
+            </g>
+            {owner.map(|(ox, oy)| view! { <circle cx=format!("{ox:.1}") cy=format!("{oy:.1}") r="4" class="owner-dot" /> })}
+        })}
     }
 }
 
@@ -192,9 +192,30 @@ fn shard_boxes(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl Int
 
 #[component]
 fn RingDiagram(view: Memo<ShardingView>, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
+    let circle = Memo::new(move |_| {
+        view.with(|v| Circle {
+            scheme: v.scheme,
+            arcs: v.ring.clone(),
+            shards: v.shards.iter().map(|s| s.id).collect(),
+            ring_points: v.ring_points,
+        })
+    });
+    let label = move || {
+        circle.with(|c| match c.scheme {
+            Scheme::Ring => format!(
+                "Hash ring with {} virtual-node points across {} shards",
+                c.ring_points,
+                c.shards.len()
+            ),
+            Scheme::ModN => format!("Mod-N routing over {} shards", c.shards.len()),
+        })
+    };
     view! {
         <div class="diagram" data-testid="diagram">
-            {move || view.with(|v| ring_svg(v, inspect))}
+            <svg viewBox="0 0 300 280" role="img" class="ring-svg" aria-label=label>
+                {move || circle.with(|c| circle_view(c, inspect))}
+                {move || view.with(|v| marker_view(v, inspect))}
+            </svg>
             <div>{move || view.with(|v| shard_boxes(v, inspect))}</div>
         </div>
     }
@@ -309,7 +330,7 @@ fn MovedMetrics(view: Memo<ShardingView>) -> impl IntoView {
 pub fn ShardingPage() -> impl IntoView {
     let sim = Sim::<Sharding>::from_url();
     let view = Memo::new(move |_| sim.with(|t| t.current().view()));
-    let code = Signal::derive(move || sim.with(|t| code_view(t.current())));
+    let code = Memo::new(move |_| sim.with(|t| code_view(t.current())));
     let inspect = RwSignal::new(None::<Inspect>);
     let chart = Signal::derive(move || {
         view.with(|v| {
@@ -354,10 +375,11 @@ pub fn ShardingPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let moved_rows = Signal::derive(move || {
-        view.with(|v| {
-            v.last_change
-                .as_ref()
+    // Rebuilt only when a shard change happens, not on every routed order.
+    let last_change = Memo::new(move |_| view.with(|v| v.last_change.clone()));
+    let moved_rows = Memo::new(move |_| {
+        last_change.with(|c| {
+            c.as_ref()
                 .map(|m| {
                     m.moved
                         .iter()

@@ -36,6 +36,14 @@ pub fn bar_svg(data: &BarData) -> String {
     buf
 }
 
+/// The title, naming the reference line when there is one (no separate legend box).
+fn caption(data: &BarData) -> String {
+    match &data.reference {
+        Some((label, _)) => format!("{} (line: {label})", data.title),
+        None => data.title.clone(),
+    }
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -54,7 +62,7 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
     let root = SVGBackend::with_string(buf, (W, H)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(&data.title, ("sans-serif", 15))
+        .caption(caption(data), ("sans-serif", 15))
         .margin(10)
         .x_label_area_size(28)
         .y_label_area_size(48)
@@ -87,30 +95,50 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
             )
         }))
         .map_err(|e| e.to_string())?;
-    if let Some((label, y)) = &data.reference {
+    if let Some((_, y)) = &data.reference {
         chart
             .draw_series(LineSeries::new(
                 [(0.0, *y), (n as f64, *y)],
                 BLACK.stroke_width(1),
             ))
-            .map_err(|e| e.to_string())?
-            .label(label.as_str())
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.8))
-            .draw()
             .map_err(|e| e.to_string())?;
     }
     root.present().map_err(|e| e.to_string())?;
     Ok(())
 }
 
+/// How long the data must stay unchanged before the chart is redrawn. plotters measures
+/// each label by laying out a hidden element (a forced reflow of the page), so redrawing on
+/// every frame of play or every input of a seek drag would block the main thread; the chart
+/// catches up once the run rests, and the text summary is always current.
+pub const REDRAW_AFTER_MS: u64 = 250;
+
 /// `chart-<id>`: the chart, a text summary for screen readers, and an SVG download.
 #[component]
 pub fn BarChart(id: &'static str, #[prop(into)] data: Signal<BarData>) -> impl IntoView {
-    let svg = Memo::new(move |_| bar_svg(&data.get()));
+    let svg = RwSignal::new(String::new());
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        data.track();
+        if let Some(h) = pending.try_update_value(|p| p.take()).flatten() {
+            h.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                if let Some(d) = data.try_get_untracked() {
+                    svg.set(bar_svg(&d));
+                }
+            },
+            std::time::Duration::from_millis(REDRAW_AFTER_MS),
+        )
+        .ok();
+        pending.set_value(handle);
+    });
+    on_cleanup(move || {
+        if let Some(h) = pending.try_update_value(|p| p.take()).flatten() {
+            h.clear();
+        }
+    });
     let summary = move || {
         data.with(|d| {
             let parts: Vec<String> = d
@@ -128,7 +156,7 @@ pub fn BarChart(id: &'static str, #[prop(into)] data: Signal<BarData>) -> impl I
             <div class="chart-svg" role="img" aria-label=summary inner_html=move || svg.get()></div>
             <figcaption class="sr-only">{summary}</figcaption>
             <button data-testid=format!("chart-{id}-svg")
-                on:click=move |_| browser::download(&format!("pipelab-{id}.svg"), "image/svg+xml", &svg.get_untracked())>
+                on:click=move |_| browser::download(&format!("pipelab-{id}.svg"), "image/svg+xml", &bar_svg(&data.get_untracked()))>
                 "⤓ SVG"
             </button>
         </figure>

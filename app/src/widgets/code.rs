@@ -7,7 +7,7 @@ use pipelab_core::sim::CodeView;
 #[component]
 pub fn CodePanel(#[prop(into)] code: Signal<CodeView>) -> impl IntoView {
     view! {
-        <section class="panel code-panel" data-testid="code-panel" aria-label="Code">
+        <section class="panel lazy code-panel" data-testid="code-panel" aria-label="Code">
             <h3>{move || code.get().title}</h3>
             <pre class="code"><code>
                 {move || {

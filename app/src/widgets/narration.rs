@@ -37,13 +37,17 @@ pub fn NarrationLog(
     let rows = move || current.get() + 1;
     // The log ends at the current step: whenever that changes (a step, a seek, play), show
     // it at the bottom. Scrolling up to read older lines is left alone until the next change.
+    // Setting scrollTop forces a layout, so it is done in the next animation frame (where
+    // the browser lays out anyway) rather than in the middle of the update.
     Effect::new(move |_| {
         let n = rows();
-        if let Some(el) = viewport.get_untracked() {
-            let bottom = (n as f64 * ROW_PX - VIEWPORT_PX).max(0.0);
-            el.set_scroll_top(bottom as i32);
-            scroll_top.set(bottom);
-        }
+        let bottom = (n as f64 * ROW_PX - VIEWPORT_PX).max(0.0);
+        scroll_top.set(bottom);
+        request_animation_frame(move || {
+            if let Some(el) = viewport.get_untracked() {
+                el.set_scroll_top(bottom as i32);
+            }
+        });
     });
     let window = move || {
         let n = rows();
