@@ -169,3 +169,23 @@ describe('panic', () => {
     });
   });
 });
+
+describe('reduced motion', () => {
+  test('prefers-reduced-motion turns the key marker animation off', async () => {
+    const duration = async (reducedMotion) => {
+      let d;
+      await env.withPage(async (lab) => {
+        await lab.page.emulateMedia({ reducedMotion });
+        await lab.open('/sharding?v=1&events=300&step=5', ROOT);
+        const dot = lab.page.locator('.key-marker circle').first();
+        await dot.waitFor({ state: 'attached' });
+        d = await dot.evaluate((e) => getComputedStyle(e).transitionDuration);
+      });
+      return d;
+    };
+    const moving = await duration('no-preference');
+    const still = await duration('reduce');
+    assert.notEqual(moving, '0s', `the marker animates by default (transition ${moving})`);
+    assert.equal(still, '0s', `with reduced motion the marker must not animate (transition ${still})`);
+  });
+});

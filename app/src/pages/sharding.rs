@@ -148,7 +148,10 @@ fn marker_view(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl Int
     view! {
         <text x=CX y=CY + 12.0 text-anchor="middle" class="ring-sub">{format!("{} keys stored", count(v.keys_stored))}</text>
         {marker.map(|((kx, ky), owner, key, shard)| view! {
-            <g class="key-marker" data-inspect=format!("key-{key}") on:click=move |_| inspect.set(Some(Inspect::Key(key)))>
+            <g class="key-marker" data-inspect=format!("key-{key}") tabindex="0" role="button"
+                aria-label=format!("Inspect user {key}")
+                on:click=move |_| inspect.set(Some(Inspect::Key(key)))
+                on:keydown=move |ev| if ev.key() == "Enter" { inspect.set(Some(Inspect::Key(key))) }>
                 <circle cx=format!("{kx:.1}") cy=format!("{ky:.1}") r="7" class=format!("key-dot {}", shard_class(shard)) />
                 <title>{format!("user {key} → shard {shard}")}</title>
             </g>
