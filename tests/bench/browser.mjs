@@ -169,6 +169,7 @@ async function seekAndMemory(env) {
         const nextFrame = () => new Promise((res) => requestAnimationFrame(() => res()));
         const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
         const shown = [];
+        const handled = [];
         const firstFrame = [];
         let mismatches = 0;
         for (let i = 1; i <= n; i++) {
@@ -176,23 +177,29 @@ async function seekAndMemory(env) {
           const t0 = performance.now();
           setValue.call(seek, String(target));
           seek.dispatchEvent(new Event('input', { bubbles: true }));
+          // The input's own work: the handler plus the reactive updates it queues
+          // (microtasks), measured up to the next macrotask.
+          await new Promise((res) => setTimeout(res, 0));
+          handled.push(performance.now() - t0);
           await nextFrame();
           firstFrame.push(performance.now() - t0);
           while (stepEl.textContent.trim() !== String(target) && performance.now() - t0 < 5000) await nextFrame();
           if (stepEl.textContent.trim() !== String(target)) mismatches++;
           shown.push(performance.now() - t0);
         }
-        return { shown, firstFrame, mismatches };
+        return { shown, handled, firstFrame, mismatches };
       },
       [tid('seek'), tid('step'), total, SEEK_EVENTS],
     );
     out(
-      `seek input on ${total}-step run (${SEEK_EVENTS} events): until shown max ${fmt(Math.max(...r.shown))} ms, ` +
+      `seek input on ${total}-step run (${SEEK_EVENTS} events): handled max ${fmt(Math.max(...r.handled))} ms, ` +
+        `median ${fmt(median(r.handled))} ms; until shown max ${fmt(Math.max(...r.shown))} ms, ` +
         `median ${fmt(median(r.shown))} ms; to next frame max ${fmt(Math.max(...r.firstFrame))} ms, ` +
         `median ${fmt(median(r.firstFrame))} ms${r.mismatches ? `; ${r.mismatches} never showed the target` : ''}`,
     );
     results.seek = {
-      total_steps: total, events: SEEK_EVENTS, shown_max_ms: Math.max(...r.shown), shown_median_ms: median(r.shown),
+      total_steps: total, events: SEEK_EVENTS, handled_max_ms: Math.max(...r.handled),
+      handled_median_ms: median(r.handled), shown_max_ms: Math.max(...r.shown), shown_median_ms: median(r.shown),
       frame_max_ms: Math.max(...r.firstFrame), frame_median_ms: median(r.firstFrame), mismatches: r.mismatches,
     };
 

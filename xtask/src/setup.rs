@@ -109,10 +109,7 @@ pub fn run(ctx: &Ctx, check_only: bool) -> Result {
             Ok(Some(why)) => missing.push(format!("{} ({why})", step.name)),
             Err(e) => {
                 println!("FAILED");
-                return Err(format!(
-                    "setup could not complete the step \"{}\": {e}.\n{}",
-                    step.name, step.hint
-                ));
+                return Err(step_failure(step, &e));
             }
         }
     }
@@ -127,6 +124,15 @@ pub fn run(ctx: &Ctx, check_only: bool) -> Result {
         ctx::secs(started.elapsed())
     );
     Ok(())
+}
+
+/// The one-paragraph message for a step that could not be completed: what failed and what
+/// the machine needs (never a backtrace).
+fn step_failure(step: &Step, error: &str) -> String {
+    format!(
+        "setup could not complete the step \"{}\": {error}.\n{}",
+        step.name, step.hint
+    )
 }
 
 /// Checks, and installs when needed. Returns why the step is missing in check-only mode.
@@ -461,13 +467,22 @@ fn check_browser(_: &Ctx) -> Result<Check> {
     })
 }
 
-fn install_browser(ctx: &Ctx) -> Result {
-    if ctx::which("apt-get").is_none() {
+/// Whether Chromium can be installed here: apt-get must exist and we must be root.
+fn apt_usable(has_apt_get: bool, is_root: bool) -> Result {
+    if !has_apt_get {
         return Err("this system has no apt-get".into());
     }
-    if probe("id", &["-u"]).as_deref() != Some("0") {
+    if !is_root {
         return Err("installing with apt-get needs root, and xtask is not running as root".into());
     }
+    Ok(())
+}
+
+fn install_browser(ctx: &Ctx) -> Result {
+    apt_usable(
+        ctx::which("apt-get").is_some(),
+        probe("id", &["-u"]).as_deref() == Some("0"),
+    )?;
     let apt = |args: &[&str]| {
         ctx.run(
             ctx.command("apt-get")
@@ -488,6 +503,25 @@ fn install_browser(ctx: &Ctx) -> Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_apt_or_root_the_browser_step_fails_with_a_clear_paragraph() {
+        let step = STEPS
+            .iter()
+            .find(|s| s.name.starts_with("Chromium"))
+            .expect("a Chromium step");
+        let no_apt = apt_usable(false, true).unwrap_err();
+        let message = step_failure(step, &no_apt);
+        assert!(message.contains("no apt-get"), "{message}");
+        assert!(
+            message.contains("apt-get install"),
+            "says what would install it: {message}"
+        );
+        assert!(!message.contains("panicked") && !message.contains("backtrace"));
+        let no_root = apt_usable(true, false).unwrap_err();
+        assert!(step_failure(step, &no_root).contains("needs root"));
+        assert!(apt_usable(true, true).is_ok());
+    }
 
     #[test]
     fn reads_versions_from_a_lockfile() {
