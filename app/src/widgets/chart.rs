@@ -62,7 +62,6 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
     let root = SVGBackend::with_string(buf, (W, H)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(caption(data), ("sans-serif", 15))
         .margin(10)
         .x_label_area_size(28)
         .y_label_area_size(48)
@@ -72,7 +71,9 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(n.min(16) + 1)
+        // Every label costs plotters a forced page layout to measure it: keep them few.
+        .x_labels(if n <= 12 { n + 1 } else { 0 })
+        .y_labels(5)
         .x_label_formatter(&|x| {
             let i = x.floor() as usize;
             if (x - x.floor() - 0.5).abs() < 0.26 || n <= 16 {
@@ -81,7 +82,6 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
                 String::new()
             }
         })
-        .y_desc(data.y_label.as_str())
         .draw()
         .map_err(|e| e.to_string())?;
     let base = RGBColor(0x3b, 0x6e, 0xa8);
@@ -152,9 +152,9 @@ pub fn BarChart(id: &'static str, #[prop(into)] data: Signal<BarData>) -> impl I
     };
     view! {
         <figure class="chart" data-testid=format!("chart-{id}")>
-            // ok: inner_html of SVG that plotters generated from numbers and our own labels
-            <div class="chart-svg" role="img" aria-label=summary inner_html=move || svg.get()></div>
-            <figcaption class="sr-only">{summary}</figcaption>
+            <figcaption class="chart-caption">{move || data.with(|d| format!("{} ({})", caption(d), d.y_label))}</figcaption>
+            <div class="chart-svg" role="img" aria-label=summary inner_html=move || svg.get()></div> // ok: SVG plotters drew from numbers and our own labels
+            <p class="sr-only">{summary}</p>
             <button data-testid=format!("chart-{id}-svg")
                 on:click=move |_| browser::download(&format!("pipelab-{id}.svg"), "image/svg+xml", &bar_svg(&data.get_untracked()))>
                 "⤓ SVG"

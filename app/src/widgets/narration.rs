@@ -8,6 +8,8 @@ use pipelab_core::sim::NarrationLine;
 pub const ROW_PX: f64 = 22.0;
 /// Rows rendered above and below the visible window.
 const OVERSCAN: u64 = 4;
+/// During play the log's scroll position is updated at most this often.
+const SCROLL_EVERY_MS: u64 = 120;
 /// Height of the log viewport in pixels.
 const VIEWPORT_PX: f64 = 220.0;
 
@@ -37,17 +39,30 @@ pub fn NarrationLog(
     let rows = move || current.get() + 1;
     // The log ends at the current step: whenever that changes (a step, a seek, play), show
     // it at the bottom. Scrolling up to read older lines is left alone until the next change.
-    // Setting scrollTop forces a layout, so it is done in the next animation frame (where
-    // the browser lays out anyway) rather than in the middle of the update.
+    // Setting scrollTop forces a layout of the page, so during play it would cost a layout
+    // every frame: the rows to show follow at once (the signal), the scroll position
+    // catches up at most every SCROLL_EVERY_MS.
+    let scroll_scheduled = StoredValue::new(false);
     Effect::new(move |_| {
         let n = rows();
         let bottom = (n as f64 * ROW_PX - VIEWPORT_PX).max(0.0);
         scroll_top.set(bottom);
-        request_animation_frame(move || {
-            if let Some(el) = viewport.get_untracked() {
-                el.set_scroll_top(bottom as i32);
-            }
-        });
+        if !scroll_scheduled.get_value() {
+            scroll_scheduled.set_value(true);
+            set_timeout(
+                move || {
+                    if scroll_scheduled.try_set_value(false).is_some() {
+                        return; // the widget is gone
+                    }
+                    if let (Some(el), Some(top)) =
+                        (viewport.get_untracked(), scroll_top.try_get_untracked())
+                    {
+                        el.set_scroll_top(top as i32);
+                    }
+                },
+                std::time::Duration::from_millis(SCROLL_EVERY_MS),
+            );
+        }
     });
     let window = move || {
         let n = rows();
@@ -62,8 +77,13 @@ pub fn NarrationLog(
             role="log" aria-label="Narration log" tabindex="0"
             style=format!("height:{VIEWPORT_PX}px")
             on:scroll=move |_| {
+                // Our own scroll to the newest line arrives here too: ignore it when nothing
+                // changed, or the visible rows would be rebuilt a second time that frame.
                 if let Some(el) = viewport.get_untracked() {
-                    scroll_top.set(el.scroll_top() as f64);
+                    let top = el.scroll_top() as f64;
+                    if (top - scroll_top.get_untracked()).abs() >= 1.0 {
+                        scroll_top.set(top);
+                    }
                 }
             }>
             <div class="log-spacer" style=move || format!("height:{}px", rows() as f64 * ROW_PX)>
