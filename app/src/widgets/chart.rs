@@ -50,6 +50,38 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// A "nice" tick step (1, 2 or 5 × 10^k) giving about `count` ticks up to `top`.
+fn tick_step(top: f64, count: f64) -> f64 {
+    let raw = (top / count).max(f64::MIN_POSITIVE);
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let m = raw / magnitude;
+    let nice = if m <= 1.0 {
+        1.0
+    } else if m <= 2.0 {
+        2.0
+    } else if m <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * magnitude
+}
+
+/// A tick value as short text (`12`, `2.5`, `1.2k`).
+fn tick_text(v: f64) -> String {
+    if v >= 10_000.0 {
+        format!("{:.0}k", v / 1000.0)
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// plotters draws the shapes; the labels are plain SVG text placed with plotters' own
+/// coordinate mapping. (plotters' text on wasm measures every label by laying out a hidden
+/// element — a forced reflow of the whole page per label — which made each redraw a long
+/// main-thread task.)
 fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
     let n = data.values.len().max(1);
     let max = data
@@ -59,51 +91,82 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
         .chain(data.reference.as_ref().map(|r| r.1))
         .fold(0.0f64, f64::max);
     let top = if max <= 0.0 { 1.0 } else { max * 1.15 };
-    let root = SVGBackend::with_string(buf, (W, H)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let mut chart = ChartBuilder::on(&root)
-        .margin(10)
-        .x_label_area_size(28)
-        .y_label_area_size(48)
-        .build_cartesian_2d(0f64..n as f64, 0f64..top)
-        .map_err(|e| e.to_string())?;
-    let labels = data.labels.clone();
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        // Every label costs plotters a forced page layout to measure it: keep them few.
-        .x_labels(if n <= 12 { n + 1 } else { 0 })
-        .y_labels(5)
-        .x_label_formatter(&|x| {
-            let i = x.floor() as usize;
-            if (x - x.floor() - 0.5).abs() < 0.26 || n <= 16 {
-                labels.get(i).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .draw()
-        .map_err(|e| e.to_string())?;
-    let base = RGBColor(0x3b, 0x6e, 0xa8);
-    let hot = RGBColor(0xd9, 0x73, 0x06);
-    chart
-        .draw_series(data.values.iter().enumerate().map(|(i, v)| {
-            let color = if Some(i) == data.emphasis { hot } else { base };
-            Rectangle::new(
-                [(i as f64 + 0.15, 0.0), (i as f64 + 0.85, *v)],
-                color.filled(),
-            )
-        }))
-        .map_err(|e| e.to_string())?;
-    if let Some((_, y)) = &data.reference {
+    let step = tick_step(top, 5.0);
+    let mut labels: Vec<(i32, i32, &'static str, String)> = Vec::new();
+    {
+        let root = SVGBackend::with_string(buf, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(28)
+            .y_label_area_size(48)
+            .build_cartesian_2d(0f64..n as f64, 0f64..top)
+            .map_err(|e| e.to_string())?;
+        let grid = RGBColor(0xdd, 0xdd, 0xdd);
+        let mut t = 0.0;
+        while t <= top {
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, t), (n as f64, t)],
+                    grid.stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
+            let (x, y) = chart.backend_coord(&(0.0, t));
+            labels.push((x - 6, y + 4, "end", tick_text(t)));
+            t += step;
+        }
+        let base = RGBColor(0x3b, 0x6e, 0xa8);
+        let hot = RGBColor(0xd9, 0x73, 0x06);
+        chart
+            .draw_series(data.values.iter().enumerate().map(|(i, v)| {
+                let color = if Some(i) == data.emphasis { hot } else { base };
+                Rectangle::new(
+                    [(i as f64 + 0.15, 0.0), (i as f64 + 0.85, *v)],
+                    color.filled(),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        // Axes.
         chart
             .draw_series(LineSeries::new(
-                [(0.0, *y), (n as f64, *y)],
+                [(0.0, top), (0.0, 0.0), (n as f64, 0.0)],
                 BLACK.stroke_width(1),
             ))
             .map_err(|e| e.to_string())?;
+        if let Some((_, y)) = &data.reference {
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, *y), (n as f64, *y)],
+                    BLACK.stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        // Category labels: every one when they fit, else about twelve.
+        let every = n.div_ceil(12).max(1);
+        for (i, label) in data
+            .labels
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % every == 0)
+        {
+            let (x, y) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
+            labels.push((x, y + 16, "middle", label.clone()));
+        }
+        root.present().map_err(|e| e.to_string())?;
     }
-    root.present().map_err(|e| e.to_string())?;
+    let text: String = labels
+        .into_iter()
+        .map(|(x, y, anchor, t)| {
+            format!(
+                "<text x=\"{x}\" y=\"{y}\" text-anchor=\"{anchor}\" font-family=\"sans-serif\" font-size=\"11\" fill=\"#333\">{}</text>",
+                escape(&t)
+            )
+        })
+        .collect();
+    match buf.rfind("</svg>") {
+        Some(end) => buf.insert_str(end, &text),
+        None => return Err("plotters wrote no SVG".into()),
+    }
     Ok(())
 }
 
@@ -160,5 +223,45 @@ pub fn BarChart(id: &'static str, #[prop(into)] data: Signal<BarData>) -> impl I
                 "⤓ SVG"
             </button>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(labels: &[&str], values: &[f64]) -> BarData {
+        BarData {
+            title: "t".into(),
+            y_label: "keys".into(),
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            values: values.to_vec(),
+            reference: Some(("mean".into(), 2.0)),
+            emphasis: Some(0),
+        }
+    }
+
+    #[test]
+    fn ticks_are_round_numbers() {
+        assert_eq!(tick_step(115.0, 5.0), 50.0);
+        assert_eq!(tick_step(11.5, 5.0), 5.0);
+        assert_eq!(tick_step(1.15, 5.0), 0.5);
+        assert_eq!(tick_text(20.0), "20");
+        assert_eq!(tick_text(2.5), "2.5");
+        assert_eq!(tick_text(25_000.0), "25k");
+    }
+
+    #[test]
+    fn svg_has_a_bar_and_a_label_per_category_and_escapes_text() {
+        let svg = bar_svg(&data(&["a<b", "c", "d"], &[1.0, 2.0, 3.0]));
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{svg}"
+        );
+        assert!(svg.contains(">a&lt;b</text>"), "label escaped: {svg}");
+        assert!(svg.contains(">c</text>") && svg.contains(">d</text>"));
+        assert!(!svg.contains("chart unavailable"));
+        // Background + three bars at least.
+        assert!(svg.matches("<rect").count() >= 4, "{svg}");
     }
 }
