@@ -38,6 +38,9 @@ pub struct Sim<S: Scenario + Send + Sync + 'static> {
     pub speed: RwSignal<usize>,
     /// A seek waiting for checkpoints to be built (long runs), shown as progress.
     pub pending: RwSignal<Option<u64>>,
+    /// Fraction of the run covered by checkpoints, updated while a pending seek builds (a
+    /// signal of its own so progress does not re-render the whole page every frame).
+    build_progress: RwSignal<f64>,
     /// A one-line message about the last action (a discarded future, a rejected fault).
     pub notice: RwSignal<Option<String>>,
     /// What the URL held that was ignored.
@@ -112,6 +115,7 @@ where
             playing: RwSignal::new(false),
             speed: RwSignal::new(DEFAULT_SPEED),
             pending: RwSignal::new(None),
+            build_progress: RwSignal::new(0.0),
             notice: RwSignal::new(None),
             url_error: RwSignal::new(url_error),
             param_errors: RwSignal::new(Vec::new()),
@@ -153,15 +157,9 @@ where
         self.with(|t| t.rejected_faults())
     }
 
-    /// Fraction of the run covered by checkpoints (for the progress hint).
+    /// Fraction of the run covered by checkpoints (for the progress hint of a pending seek).
     pub fn built_fraction(&self) -> f64 {
-        self.with(|t| {
-            if t.is_built() || t.total() == 0 {
-                1.0
-            } else {
-                t.built_until() as f64 / t.total() as f64
-            }
-        })
+        self.build_progress.get()
     }
 
     // ---- transport -------------------------------------------------------------------
@@ -546,8 +544,14 @@ where
                 self.pending.set(None);
                 self.mutate(|t| t.seek(target));
                 self.write_url(true);
-            } else {
-                self.rev.update(|r| *r += 1); // progress display
+            } else if let Some(f) = self.tl.try_with_value(|t| {
+                if t.total() == 0 {
+                    1.0
+                } else {
+                    t.built_until() as f64 / t.total() as f64
+                }
+            }) {
+                self.build_progress.set(f);
             }
             more = true;
         } else {
