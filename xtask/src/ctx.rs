@@ -143,6 +143,29 @@ pub fn probe(program: &str, args: &[&str]) -> Option<String> {
 }
 
 /// The first executable called `program` on `PATH`.
+/// Every file under `dir` (recursively) whose name `keep` accepts, descending only into
+/// folders whose name `descend` accepts. Order is the file system's; callers sort.
+pub fn walk_files(
+    dir: &Path,
+    descend: &dyn Fn(&str) -> bool,
+    keep: &dyn Fn(&str) -> bool,
+    files: &mut Vec<PathBuf>,
+) -> crate::Result {
+    let cannot = |e: std::io::Error| format!("cannot list {}: {e}", dir.display());
+    for entry in std::fs::read_dir(dir).map_err(cannot)? {
+        let path = entry.map_err(cannot)?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if path.is_dir() {
+            if descend(&name) {
+                walk_files(&path, descend, keep, files)?;
+            }
+        } else if keep(&name) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
 pub fn which(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)

@@ -62,19 +62,7 @@ fn measure(dir: &Path) -> Result<Vec<Entry>> {
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
-            .path();
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else {
-            files.push(path);
-        }
-    }
-    Ok(())
+    ctx::walk_files(dir, &|_| true, &|_| true, files)
 }
 
 /// Size of the gzip stream at the highest level (the same as `gzip -9`'s level).

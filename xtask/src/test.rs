@@ -135,22 +135,12 @@ pub fn e2e(ctx: &Ctx) -> Result {
 /// `*.test.js`, `*-test.js`, `*_test.js`, also `.mjs`/`.cjs`), listed explicitly so the
 /// command means the same on every Node version.
 fn find_node_tests(dir: &Path, files: &mut Vec<PathBuf>) -> Result {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
-            .path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        if path.is_dir() {
-            if name != "node_modules" && !name.starts_with('.') {
-                find_node_tests(&path, files)?;
-            }
-        } else if is_node_test_file(&name) {
-            files.push(path);
-        }
-    }
-    Ok(())
+    crate::ctx::walk_files(
+        dir,
+        &|name| name != "node_modules" && !name.starts_with('.'),
+        &is_node_test_file,
+        files,
+    )
 }
 
 fn is_node_test_file(name: &str) -> bool {
