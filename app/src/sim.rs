@@ -21,6 +21,11 @@ pub const SPEEDS: &[(&str, &str, f64)] = &[
 pub const DEFAULT_SPEED: usize = 2;
 /// Main-thread time one frame may spend stepping (well under the 50 ms long-task line).
 pub const FRAME_BUDGET_MS: f64 = 8.0;
+/// Background checkpoint building right after a seek-bar input gets only this much of a
+/// frame, so the render of the next input is not queued behind it.
+const IDLE_BUDGET_AFTER_INPUT_MS: f64 = 2.0;
+/// How long after a seek input the background build stays on the small budget.
+const INPUT_QUIET_MS: f64 = 300.0;
 /// During play the URL is rewritten at most this often.
 const URL_WRITE_INTERVAL_MS: f64 = 500.0;
 /// "Next notable event" looks this far ahead at most in one click.
@@ -65,6 +70,8 @@ struct FrameState {
     last_url_write_ms: f64,
     /// A throttled URL write is scheduled.
     url_write_scheduled: bool,
+    /// When the last seek input arrived (for the background build's budget).
+    last_input_ms: f64,
 }
 
 fn build_timeline<S: Scenario>(params: &S::Params, seed: u64, faults: Vec<FaultAt>) -> Timeline<S> {
@@ -195,13 +202,16 @@ where
         self.go_to_inner(n, true);
     }
 
-    /// A seek-bar drag: like [`Self::go_to`] but the URL is rewritten at most twice a second
-    /// (each `replaceState` costs milliseconds and browsers throttle them).
+    /// A seek-bar drag: like [`Self::go_to`] but the URL is written shortly after the input,
+    /// at most twice a second, never inside it (each `replaceState` costs milliseconds and
+    /// browsers throttle them).
     pub fn scrub_to(&self, n: u64) {
         self.go_to_inner(n, false);
     }
 
     fn go_to_inner(&self, n: u64, url_now: bool) {
+        self.frame
+            .update_value(|f| f.last_input_ms = browser::now_ms());
         let (total, near) = self.tl.with_value(|t| {
             let n = n.min(t.total());
             let near = n <= t.built_until() + t.interval()
@@ -212,7 +222,11 @@ where
         if near {
             self.pending.set(None);
             self.mutate(|t| t.seek(n));
-            self.write_url(url_now);
+            if url_now {
+                self.write_url(true);
+            } else {
+                self.schedule_url_write();
+            }
         } else {
             self.pending.set(Some(n));
             self.ensure_loop();
@@ -450,26 +464,31 @@ where
             browser::replace_query(&self.query());
             self.frame.update_value(|f| f.last_url_write_ms = now);
         } else {
-            // Throttled (play, a seek drag): make sure the last state still reaches the URL.
-            let scheduled = self
-                .frame
-                .try_update_value(|f| std::mem::replace(&mut f.url_write_scheduled, true))
-                .unwrap_or(true);
-            if !scheduled {
-                let sim = *self;
-                set_timeout(
-                    move || {
-                        if sim
-                            .frame
-                            .try_update_value(|f| f.url_write_scheduled = false)
-                            .is_some()
-                        {
-                            sim.write_url(true);
-                        }
-                    },
-                    std::time::Duration::from_millis(URL_WRITE_INTERVAL_MS as u64),
-                );
-            }
+            self.schedule_url_write();
+        }
+    }
+
+    /// Makes sure the current state reaches the URL within [`URL_WRITE_INTERVAL_MS`] without
+    /// writing it now (throttled play, seek-bar drags: `replaceState` costs milliseconds).
+    fn schedule_url_write(&self) {
+        let scheduled = self
+            .frame
+            .try_update_value(|f| std::mem::replace(&mut f.url_write_scheduled, true))
+            .unwrap_or(true);
+        if !scheduled {
+            let sim = *self;
+            set_timeout(
+                move || {
+                    if sim
+                        .frame
+                        .try_update_value(|f| f.url_write_scheduled = false)
+                        .is_some()
+                    {
+                        sim.write_url(true);
+                    }
+                },
+                std::time::Duration::from_millis(URL_WRITE_INTERVAL_MS as u64),
+            );
         }
     }
 
@@ -555,7 +574,17 @@ where
             }
             more = true;
         } else {
-            // Idle: build checkpoints ahead so scrubbing is instant later.
+            // Idle: build checkpoints ahead so scrubbing is instant later, yielding most of
+            // the frame to rendering while the user is dragging.
+            let recent = self
+                .frame
+                .try_with_value(|f| start - f.last_input_ms < INPUT_QUIET_MS)
+                .unwrap_or(false);
+            let deadline = if recent {
+                start + IDLE_BUDGET_AFTER_INPUT_MS
+            } else {
+                deadline
+            };
             let built = self.tl.try_update_value(|t| {
                 while !t.is_built() && browser::now_ms() < deadline {
                     t.build(2048);

@@ -11,9 +11,13 @@
 //   - navigation → performance.mark("pipelab:interactive"), median of 5 cold loads, for home and
 //     every built simulation page (discovered from home's built cards);
 //   - 10 s of autoplay at speed max on /sharding?events=1000000: longest task (PerformanceObserver
-//     'longtask') and requestAnimationFrame gaps (max, p99);
-//   - the seek bar on that 1,000,000-step run: 50 `input` events across the range, each timed
-//     from dispatch until `step` shows the target (checked every frame);
+//     'longtask') and requestAnimationFrame gaps (max, p99), and from a Chrome trace each
+//     main-thread task's wall and CPU (thread) time: on a 2-core machine a task's wall time
+//     includes waiting for a core, so both are printed;
+//   - the seek bar on that 1,000,000-step run: a real 50-move drag of its thumb (each `input`
+//     event timed from its pointer event until its handler and queued updates are done, plus
+//     long tasks and traced task times while dragging), then 50 scripted seeks back across the range, each timed
+//     until `step` shows the target (checked every frame);
 //   - wasm memory after building such a run and going to its end;
 //   - the wasm kernel: wasmBindings.kernel_checksum(1000000) → events/s.
 
@@ -127,6 +131,32 @@ async function openBigRun(lab) {
   return total;
 }
 
+/**
+ * The renderer main thread's tasks in a Chrome trace: wall duration (what a long task is) and
+ * thread time (the CPU the task used; on a machine with fewer cores than Chromium has busy
+ * threads, a task's wall time also counts the time the thread waited to be scheduled).
+ */
+function mainThreadTasks(traceBuffer) {
+  const parsed = JSON.parse(traceBuffer.toString('utf8'));
+  const events = parsed.traceEvents ?? parsed;
+  const mains = new Set(
+    events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
+  );
+  return events
+    .filter((e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`) && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask'))
+    .map((e) => ({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 }));
+}
+
+const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline'];
+
+/** One line about traced tasks: longest by wall and by CPU, and what the slow ones used. */
+function taskSummary(tasks) {
+  const slow = tasks.filter((t) => t.wall > 50);
+  return `Chrome trace of ${tasks.length} main-thread tasks: longest wall ${fmt(Math.max(0, ...tasks.map((t) => t.wall)))} ms, ` +
+    `longest CPU ${fmt(Math.max(0, ...tasks.map((t) => t.cpu)))} ms, ${tasks.filter((t) => t.cpu > 50).length} over 50 ms of CPU` +
+    `${slow.length ? `; the tasks over 50 ms wall used ${slow.map((t) => `${fmt(t.cpu)}/${fmt(t.wall)}`).join(', ')} ms CPU/wall` : ''}`;
+}
+
 async function autoplay(env) {
   await withLab(env, async (lab) => {
     const total = await openBigRun(lab);
@@ -134,9 +164,11 @@ async function autoplay(env) {
     await lab.blur();
     const step0 = await lab.int('step');
     await lab.page.evaluate(() => window.__pipelabBench.start());
+    await env.browser.startTracing(lab.page, { categories: TRACE_CATEGORIES });
     await lab.click('play');
     await lab.page.waitForTimeout(PLAY_MS);
     const r = await lab.page.evaluate(() => window.__pipelabBench.stop());
+    const tasks = mainThreadTasks(await env.browser.stopTracing());
     if ((await lab.attr('play', 'aria-pressed')) === 'true') await lab.click('play');
     const steps = (await lab.int('step')) - step0;
     const longest = r.longtasks.length ? Math.max(...r.longtasks) : 0;
@@ -150,18 +182,79 @@ async function autoplay(env) {
         `frame gap max ${fmt(Math.max(...r.gaps))} ms, p99 ${fmt(quantile(r.gaps, 0.99))} ms, ` +
         `median ${fmt(median(r.gaps))} ms over ${r.gaps.length} frames`,
     );
+    const cpuMax = Math.max(0, ...tasks.map((t) => t.cpu));
+    const wallMax = Math.max(0, ...tasks.map((t) => t.wall));
+    out(`autoplay main-thread tasks: ${taskSummary(tasks)}`);
     results.autoplay = {
       total_steps: total, steps, play_ms: PLAY_MS, longest_task_ms: longest, long_tasks: r.longtasks.length,
       frame_gap_max_ms: Math.max(...r.gaps), frame_gap_p99_ms: quantile(r.gaps, 0.99), frames: r.gaps.length,
+      trace_longest_task_wall_ms: wallMax, trace_longest_task_cpu_ms: cpuMax,
     };
   });
+}
+
+/**
+ * A real drag of the seek bar's thumb (trusted pointer events, as a user's mouse sends them):
+ * for each `input` event, the time from the pointer event that caused it until the handler
+ * and the reactive updates it queued (microtasks) are done — input delay plus processing —
+ * and every long task while dragging. Event Timing does not report a range input's `input`
+ * events, so they are stamped by listeners installed before the drag.
+ */
+async function dragSeekBar(env, lab, total) {
+  await lab.page.evaluate(() => {
+    const probe = { handled: [], delay: [], longtasks: [], pointerAt: null };
+    window.__pipelabDrag = probe;
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) probe.longtasks.push(e.duration);
+    }).observe({ type: 'longtask' });
+    const stamp = (e) => { probe.pointerAt = e.timeStamp; };
+    window.addEventListener('pointerdown', stamp, true);
+    window.addEventListener('pointermove', stamp, true);
+    window.addEventListener('input', (e) => { e.pipelabStart = performance.now(); }, true);
+    window.addEventListener('input', (e) => {
+      const from = probe.pointerAt ?? e.timeStamp;
+      const start = e.pipelabStart;
+      // Queued after the page's own handler: runs once the effects it scheduled have run.
+      queueMicrotask(() => queueMicrotask(() => queueMicrotask(() => {
+        probe.handled.push(performance.now() - from);
+        probe.delay.push(start - from);
+      })));
+    });
+  });
+  const box = await lab.page.locator(tid('seek')).boundingBox();
+  if (!box) throw new Error('the seek bar is not visible');
+  const y = box.y + box.height / 2;
+  await lab.page.mouse.move(box.x + 2, y);
+  await env.browser.startTracing(lab.page, { categories: TRACE_CATEGORIES });
+  await lab.page.mouse.down();
+  for (let i = 1; i <= SEEK_EVENTS; i++) {
+    await lab.page.mouse.move(box.x + 2 + ((box.width - 4) * i) / SEEK_EVENTS, y);
+  }
+  await lab.page.mouse.up();
+  await lab.page.waitForTimeout(300);
+  const tasks = mainThreadTasks(await env.browser.stopTracing());
+  const r = await lab.page.evaluate(() => window.__pipelabDrag);
+  if (!r.handled.length) throw new Error('the drag sent no input event');
+  const over50 = r.longtasks.filter((d) => d > 50).length;
+  out(
+    `seek-bar drag on ${total}-step run (${r.handled.length} input events): handled max ${fmt(Math.max(...r.handled))} ms, ` +
+      `median ${fmt(median(r.handled))} ms (input delay max ${fmt(Math.max(...r.delay))} ms); ` +
+      `long tasks while dragging: ${r.longtasks.length ? `${r.longtasks.length}, longest ${fmt(Math.max(...r.longtasks))} ms, ${over50} over 50 ms` : 'none'}; ` +
+      `${taskSummary(tasks)}`,
+  );
+  results.drag = {
+    total_steps: total, events: r.handled.length, handled_max_ms: Math.max(...r.handled),
+    handled_median_ms: median(r.handled), input_delay_max_ms: Math.max(...r.delay),
+    long_tasks: r.longtasks.length, longest_task_ms: r.longtasks.length ? Math.max(...r.longtasks) : 0,
+  };
 }
 
 async function seekAndMemory(env) {
   await withLab(env, async (lab) => {
     const total = await openBigRun(lab);
-    // 50 input events across the range, as a drag would send them; each timed until the step
-    // display shows the target (or 5 s), checking once per frame.
+    await dragSeekBar(env, lab, total);
+    // 50 input events across the range, each timed until the step display shows the target
+    // (or 5 s), checking once per frame: how long a seek takes to reach the screen.
     const r = await lab.page.evaluate(
       async ([sel, stepSel, total, n]) => {
         const seek = document.querySelector(sel);
@@ -169,37 +262,30 @@ async function seekAndMemory(env) {
         const nextFrame = () => new Promise((res) => requestAnimationFrame(() => res()));
         const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
         const shown = [];
-        const handled = [];
         const firstFrame = [];
         let mismatches = 0;
-        for (let i = 1; i <= n; i++) {
-          const target = Math.round((total * i) / n);
+        for (let i = n; i >= 1; i--) {
+          const target = Math.round((total * (i - 1)) / n);
           const t0 = performance.now();
           setValue.call(seek, String(target));
           seek.dispatchEvent(new Event('input', { bubbles: true }));
-          // The input's own work: the handler plus the reactive updates it queues
-          // (microtasks), measured up to the next macrotask.
-          await new Promise((res) => setTimeout(res, 0));
-          handled.push(performance.now() - t0);
           await nextFrame();
           firstFrame.push(performance.now() - t0);
           while (stepEl.textContent.trim() !== String(target) && performance.now() - t0 < 5000) await nextFrame();
           if (stepEl.textContent.trim() !== String(target)) mismatches++;
           shown.push(performance.now() - t0);
         }
-        return { shown, handled, firstFrame, mismatches };
+        return { shown, firstFrame, mismatches };
       },
       [tid('seek'), tid('step'), total, SEEK_EVENTS],
     );
     out(
-      `seek input on ${total}-step run (${SEEK_EVENTS} events): handled max ${fmt(Math.max(...r.handled))} ms, ` +
-        `median ${fmt(median(r.handled))} ms; until shown max ${fmt(Math.max(...r.shown))} ms, ` +
+      `seek input on ${total}-step run (${SEEK_EVENTS} events): until shown max ${fmt(Math.max(...r.shown))} ms, ` +
         `median ${fmt(median(r.shown))} ms; to next frame max ${fmt(Math.max(...r.firstFrame))} ms, ` +
         `median ${fmt(median(r.firstFrame))} ms${r.mismatches ? `; ${r.mismatches} never showed the target` : ''}`,
     );
     results.seek = {
-      total_steps: total, events: SEEK_EVENTS, handled_max_ms: Math.max(...r.handled),
-      handled_median_ms: median(r.handled), shown_max_ms: Math.max(...r.shown), shown_median_ms: median(r.shown),
+      total_steps: total, events: SEEK_EVENTS, shown_max_ms: Math.max(...r.shown), shown_median_ms: median(r.shown),
       frame_max_ms: Math.max(...r.firstFrame), frame_median_ms: median(r.firstFrame), mismatches: r.mismatches,
     };
 
