@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{home::Home, not_found::NotFound, sharding::ShardingPage};
+use crate::pages::{
+    compare_modn_ring::CompareModnRingPage, home::Home, not_found::NotFound, sharding::ShardingPage,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -19,6 +21,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/sharding") view=ShardingPage />
+                    <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -21,7 +21,7 @@ pub const PATTERNS: &[Card] = &[
     Card { id: "event-sourcing", route: "event-sourcing", title: "Event sourcing", blurb: "State as the fold of an append-only log, with snapshots and upcasting.", built: false },
     Card { id: "cqrs", route: "cqrs", title: "CQRS", blurb: "Commands on one side, lagging read models on the other.", built: false },
     Card { id: "partitioning", route: "partitioning", title: "Partitioning", blurb: "Hash vs range partitions, skew, and pruning.", built: false },
-    Card { id: "sharding", route: "sharding", title: "Sharding", blurb: "Mod-N vs a consistent-hash ring: route orders by user, add a shard, count the keys that move.", built: true },
+    Card { id: "sharding", route: "sharding", title: "Sharding", blurb: "Mod-N, a hash ring, rendezvous and jump hashing: route orders by user, add a shard, count the keys that move.", built: true },
     Card { id: "caching", route: "caching", title: "Multi-level caching", blurb: "L1 per instance, shared L2, a database: hit rates and stale reads.", built: false },
     Card { id: "cdc", route: "cdc", title: "Change data capture", blurb: "A write-ahead log streamed as Debezium-shaped change events.", built: false },
     Card { id: "contracts", route: "contracts", title: "Data contracts", blurb: "Validate producers against a versioned contract; dead-letter the rest.", built: false },
@@ -47,7 +47,7 @@ pub const COMPARES: &[Card] = &[
         route: "compare/modn-vs-ring",
         title: "Mod-N vs ring",
         blurb: "Keys moved by the same added shard.",
-        built: false,
+        built: true,
     },
     Card {
         id: "compare-hash-vs-range",

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod browser;
 pub mod catalog;
+pub mod compare;
 pub mod pages;
 pub mod panic;
 pub mod sim;

@@ -139,6 +139,11 @@ where
         self.tl.with_value(f)
     }
 
+    /// Reads the timeline without subscribing (event handlers, on-demand what-ifs).
+    pub fn with_untracked<R>(&self, f: impl FnOnce(&Timeline<S>) -> R) -> Option<R> {
+        self.tl.try_with_value(f)
+    }
+
     /// Changes the timeline and notifies readers; `None` if the page is already gone.
     fn mutate<R>(&self, f: impl FnOnce(&mut Timeline<S>) -> R) -> Option<R> {
         let out = self.tl.try_update_value(f);
@@ -397,7 +402,7 @@ where
             .iter()
             .map(|(step, kind)| FaultAt {
                 step: *step,
-                fault: Fault::new(kind),
+                fault: Fault::from_preset(kind),
             })
             .collect();
         self.playing.set(false);

@@ -1,9 +1,13 @@
-//! Thin generic wiring between a [`Sim`] and the shared widgets, so a pattern page is
-//! mostly its picture and tables. Nothing here knows a pattern.
+//! Wiring between a simulation and the shared widgets, so a pattern page is mostly its
+//! picture and tables. Nothing here knows a pattern, and nothing here is generic: a page
+//! turns its [`Sim`] into a [`SimUi`] once (signals, callbacks and static metadata), so the
+//! widgets' code exists once in the download however many pages there are.
 
 use leptos::ev;
 use leptos::prelude::*;
-use pipelab_core::sim::{Params, Scenario};
+use pipelab_core::sim::{
+    FaultAt, FaultSpec, NarrationLine, ParamSpec, Params, PitfallSpec, Preset, Scenario,
+};
 
 use crate::browser;
 use crate::sim::{Sim, SPEEDS};
@@ -13,17 +17,134 @@ use crate::widgets::narration::{Narration, NarrationLog};
 use crate::widgets::scenario::{ParamForm, PitfallToggles, Presets, SeedInput};
 use crate::widgets::transport::Transport;
 
-/// The page root: `page-<slug>` with `data-ready`, the global keys, the help overlay, the
-/// `url-error` banner and the action notice.
-#[component]
-pub fn SimPage<S: Scenario + Send + Sync + 'static>(
-    sim: Sim<S>,
-    title: &'static str,
-    children: Children,
-) -> impl IntoView
+/// Everything a user can do to a simulation from the shared widgets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    TogglePlay,
+    StepForward,
+    StepBack,
+    ToStart,
+    ToEnd,
+    Faster,
+    Slower,
+    NextNotable,
+    GoTo(u64),
+    /// A seek-bar input (stops play; the URL follows shortly after).
+    ScrubTo(u64),
+    SetParam(String, String),
+    RandomSeed,
+    SetPitfall(String, bool),
+    Inject(String),
+    RemoveFault(usize),
+    Preset(String),
+    Reset,
+}
+
+/// A simulation as the shared widgets see it: `Copy`, not generic.
+#[derive(Clone, Copy)]
+pub struct SimUi {
+    pub slug: &'static str,
+    pub notable_means: &'static str,
+    pub specs: &'static [ParamSpec],
+    pub pitfall_specs: &'static [PitfallSpec],
+    pub presets: &'static [Preset],
+    pub fault_specs: &'static [FaultSpec],
+    pub playing: RwSignal<bool>,
+    pub speed: RwSignal<usize>,
+    pub seed: RwSignal<u64>,
+    pub pitfalls: RwSignal<Vec<String>>,
+    pub notice: RwSignal<Option<String>>,
+    pub url_error: RwSignal<Option<String>>,
+    pub param_errors: RwSignal<Vec<(String, (String, String))>>,
+    pub step: Signal<u64>,
+    pub total: Signal<u64>,
+    pub narration: Signal<String>,
+    /// `(field, value)` of every parameter.
+    pub values: Signal<Vec<(String, String)>>,
+    pub faults: Signal<Vec<FaultAt>>,
+    pub rejected: Signal<Vec<(u64, String, String)>>,
+    /// A pending seek's target and the built fraction.
+    pub pending: Signal<Option<(u64, f64)>>,
+    pub act: Callback<Action>,
+    pub narrations: Callback<(u64, u64), Vec<NarrationLine>>,
+    pub link: Callback<(), String>,
+    pub set_seed_text: Callback<String, Result<(), String>>,
+}
+
+impl<S: Scenario + Send + Sync + 'static> Sim<S>
 where
     S::Params: Send + Sync + 'static,
 {
+    /// The widgets' view of this simulation.
+    pub fn ui(self) -> SimUi {
+        let sim = self;
+        SimUi {
+            slug: S::SLUG,
+            notable_means: S::notable_means(),
+            specs: S::Params::specs(),
+            pitfall_specs: S::Params::pitfalls(),
+            presets: S::presets(),
+            fault_specs: S::fault_specs(),
+            playing: sim.playing,
+            speed: sim.speed,
+            seed: sim.seed,
+            pitfalls: sim.pitfalls,
+            notice: sim.notice,
+            url_error: sim.url_error,
+            param_errors: sim.param_errors,
+            step: Signal::derive(move || sim.step()),
+            total: Signal::derive(move || sim.total()),
+            narration: Signal::derive(move || sim.with(|t| t.current().narrate())),
+            values: Signal::derive(move || {
+                sim.params.with(|p| {
+                    S::Params::specs()
+                        .iter()
+                        .filter_map(|s| p.get(s.name).map(|v| (s.name.to_string(), v)))
+                        .collect()
+                })
+            }),
+            faults: Signal::derive(move || sim.faults()),
+            rejected: Signal::derive(move || {
+                sim.rejected_faults()
+                    .into_iter()
+                    .map(|(s, f, w)| (s, f.kind, w))
+                    .collect()
+            }),
+            pending: Signal::derive(move || sim.pending.get().map(|t| (t, sim.built_fraction()))),
+            act: Callback::new(move |a: Action| match a {
+                Action::TogglePlay => sim.toggle_play(),
+                Action::StepForward => sim.step_forward(),
+                Action::StepBack => sim.step_back(),
+                Action::ToStart => sim.to_start(),
+                Action::ToEnd => sim.to_end(),
+                Action::Faster => sim.faster(),
+                Action::Slower => sim.slower(),
+                Action::NextNotable => sim.next_notable(),
+                Action::GoTo(n) => sim.go_to(n),
+                Action::ScrubTo(n) => {
+                    sim.playing.set(false);
+                    sim.scrub_to(n)
+                }
+                Action::SetParam(f, v) => sim.set_param(&f, &v),
+                Action::RandomSeed => sim.random_seed(),
+                Action::SetPitfall(n, on) => sim.set_pitfall(&n, on),
+                Action::Inject(kind) => sim.inject(&kind),
+                Action::RemoveFault(i) => sim.remove_fault(i),
+                Action::Preset(name) => sim.apply_preset(&name),
+                Action::Reset => sim.reset(),
+            }),
+            narrations: Callback::new(move |(a, b)| sim.narrations(a, b)),
+            link: Callback::new(move |()| sim.link()),
+            set_seed_text: Callback::new(move |t: String| sim.set_seed_text(&t)),
+        }
+    }
+}
+
+/// The page root: `page-<slug>` with `data-ready`, the global keys, the help overlay, the
+/// `url-error` banner and the action notice.
+#[component]
+pub fn SimPage(ui: SimUi, title: &'static str, children: Children) -> impl IntoView {
+    let act = move |a: Action| ui.act.run(a);
     let ready = RwSignal::new(false);
     let help = RwSignal::new(false);
     Effect::new(move |_| {
@@ -45,51 +166,51 @@ where
         match e.key().as_str() {
             " " | "Spacebar" if !browser::is_button_target(&e) => {
                 e.prevent_default();
-                sim.toggle_play();
+                act(Action::TogglePlay);
             }
             "ArrowRight" => {
                 e.prevent_default();
-                sim.step_forward();
+                act(Action::StepForward);
             }
             "ArrowLeft" => {
                 e.prevent_default();
-                sim.step_back();
+                act(Action::StepBack);
             }
             "Home" => {
                 e.prevent_default();
-                sim.to_start();
+                act(Action::ToStart);
             }
             "End" => {
                 e.prevent_default();
-                sim.to_end();
+                act(Action::ToEnd);
             }
-            "+" | "=" | "Add" => sim.faster(),
-            "-" | "Subtract" => sim.slower(),
+            "+" | "=" | "Add" => act(Action::Faster),
+            "-" | "Subtract" => act(Action::Slower),
             "?" => help.set(true),
             _ => {}
         }
     });
     on_cleanup(move || handle.remove());
     view! {
-        <div class="page sim-page" data-testid=format!("page-{}", S::SLUG)
+        <div class="page sim-page" data-testid=format!("page-{}", ui.slug)
             data-ready=move || if ready.get() { "true" } else { "false" }>
             <header class="page-head">
                 <h1>{title}</h1>
                 <div class="toolbar">
-                    <button data-testid="next-notable" title=format!("Jump to the next notable event: {}", S::notable_means())
-                        on:click=move |_| sim.next_notable()>"Next notable event »"</button>
-                    <CopyLink sim=sim />
+                    <button data-testid="next-notable" title=format!("Jump to the next notable event: {}", ui.notable_means)
+                        on:click=move |_| act(Action::NextNotable)>"Next notable event »"</button>
+                    <CopyLink ui=ui />
                     <button data-testid="help" aria-label="Keyboard help" title="Keyboard help (?)"
                         on:click=move |_| help.set(true)>"?"</button>
                 </div>
             </header>
-            <Show when=move || sim.url_error.get().is_some()>
-                <p class="banner error" data-testid="url-error" role="alert">{move || sim.url_error.get().unwrap_or_default()}</p>
+            <Show when=move || ui.url_error.get().is_some()>
+                <p class="banner error" data-testid="url-error" role="alert">{move || ui.url_error.get().unwrap_or_default()}</p>
             </Show>
-            <Show when=move || sim.notice.get().is_some()>
+            <Show when=move || ui.notice.get().is_some()>
                 <p class="banner notice" data-testid="notice" role="status">
-                    {move || sim.notice.get().unwrap_or_default()}
-                    <button class="link" aria-label="Dismiss" on:click=move |_| sim.notice.set(None)>"✕"</button>
+                    {move || ui.notice.get().unwrap_or_default()}
+                    <button class="link" aria-label="Dismiss" on:click=move |_| ui.notice.set(None)>"✕"</button>
                 </p>
             </Show>
             {children()}
@@ -100,15 +221,12 @@ where
 
 /// "Copy link": puts the scenario's URL on the clipboard and shows it.
 #[component]
-pub fn CopyLink<S: Scenario + Send + Sync + 'static>(sim: Sim<S>) -> impl IntoView
-where
-    S::Params: Send + Sync + 'static,
-{
+pub fn CopyLink(ui: SimUi) -> impl IntoView {
     let copied = RwSignal::new(false);
     view! {
         <button data-testid="copy-link" title="Copy a link to exactly this state"
             on:click=move |_| {
-                browser::copy_text(&sim.link());
+                browser::copy_text(&ui.link.run(()));
                 copied.set(true);
                 set_timeout(move || { let _ = copied.try_set(false); }, std::time::Duration::from_millis(1500));
             }>
@@ -119,52 +237,44 @@ where
 
 /// The transport bar wired to the simulation.
 #[component]
-pub fn SimTransport<S: Scenario + Send + Sync + 'static>(sim: Sim<S>) -> impl IntoView
-where
-    S::Params: Send + Sync + 'static,
-{
+pub fn SimTransport(ui: SimUi) -> impl IntoView {
+    let act = ui.act;
     view! {
         <Transport
-            step=Signal::derive(move || sim.step())
-            total=Signal::derive(move || sim.total())
-            playing=sim.playing
-            speed=sim.speed
+            step=ui.step
+            total=ui.total
+            playing=ui.playing
+            speed=ui.speed
             speeds=SPEEDS
-            markers=Signal::derive(move || sim.faults().into_iter().map(|f| f.step).collect())
-            pending=Signal::derive(move || sim.pending.get().map(|t| (t, sim.built_fraction())))
-            on_play=Callback::new(move |_| sim.toggle_play())
-            on_step_forward=Callback::new(move |_| sim.step_forward())
-            on_step_back=Callback::new(move |_| sim.step_back())
-            on_start=Callback::new(move |_| sim.to_start())
-            on_end=Callback::new(move |_| sim.to_end())
-            on_seek=Callback::new(move |n| { sim.playing.set(false); sim.scrub_to(n) })
-            on_speed=Callback::new(move |i| sim.speed.set(i))
+            markers=Signal::derive(move || ui.faults.get().into_iter().map(|f| f.step).collect())
+            pending=ui.pending
+            on_play=Callback::new(move |_| act.run(Action::TogglePlay))
+            on_step_forward=Callback::new(move |_| act.run(Action::StepForward))
+            on_step_back=Callback::new(move |_| act.run(Action::StepBack))
+            on_start=Callback::new(move |_| act.run(Action::ToStart))
+            on_end=Callback::new(move |_| act.run(Action::ToEnd))
+            on_seek=Callback::new(move |n| act.run(Action::ScrubTo(n)))
+            on_speed=Callback::new(move |i| ui.speed.set(i))
         />
     }
 }
 
 /// The current sentence.
 #[component]
-pub fn SimNarration<S: Scenario + Send + Sync + 'static>(sim: Sim<S>) -> impl IntoView
-where
-    S::Params: Send + Sync + 'static,
-{
-    view! { <Narration text=Signal::derive(move || sim.with(|t| t.current().narrate())) playing=sim.playing /> }
+pub fn SimNarration(ui: SimUi) -> impl IntoView {
+    view! { <Narration text=ui.narration playing=ui.playing /> }
 }
 
 /// The log of every step so far.
 #[component]
-pub fn SimNarrationLog<S: Scenario + Send + Sync + 'static>(sim: Sim<S>) -> impl IntoView
-where
-    S::Params: Send + Sync + 'static,
-{
+pub fn SimNarrationLog(ui: SimUi) -> impl IntoView {
     view! {
         <section class="panel lazy">
             <h3>"Narration log"</h3>
             <NarrationLog
-                current=Signal::derive(move || sim.step())
-                fetch=Callback::new(move |(a, b)| sim.narrations(a, b))
-                on_pick=Callback::new(move |n| sim.go_to(n))
+                current=ui.step
+                fetch=ui.narrations
+                on_pick=Callback::new(move |n| ui.act.run(Action::GoTo(n)))
             />
         </section>
     }
@@ -172,34 +282,24 @@ where
 
 /// Seed, presets and reset, parameters, pitfalls.
 #[component]
-pub fn SimScenarioPanel<S: Scenario + Send + Sync + 'static>(
-    sim: Sim<S>,
+pub fn SimScenarioPanel(
+    ui: SimUi,
     #[prop(optional)] pitfall_instead: Option<&'static str>,
-) -> impl IntoView
-where
-    S::Params: Send + Sync + 'static,
-{
-    let values = Signal::derive(move || {
-        sim.params.with(|p| {
-            S::Params::specs()
-                .iter()
-                .filter_map(|s| p.get(s.name).map(|v| (s.name.to_string(), v)))
-                .collect::<Vec<_>>()
-        })
-    });
+) -> impl IntoView {
+    let act = ui.act;
     view! {
         <section class="panel scenario" aria-label="Scenario">
             <h2>"Scenario"</h2>
-            <Presets presets=S::presets()
-                on_pick=Callback::new(move |name: String| sim.apply_preset(&name))
-                on_reset=Callback::new(move |_| sim.reset()) />
-            <SeedInput seed=sim.seed
-                on_apply=Callback::new(move |text: String| sim.set_seed_text(&text))
-                on_random=Callback::new(move |_| sim.random_seed()) />
-            <ParamForm specs=S::Params::specs() values=values errors=sim.param_errors
-                on_change=Callback::new(move |(field, value): (String, String)| sim.set_param(&field, &value)) />
-            <PitfallToggles pitfalls=S::Params::pitfalls() active=sim.pitfalls
-                on_toggle=Callback::new(move |(name, on): (String, bool)| sim.set_pitfall(&name, on))
+            <Presets presets=ui.presets
+                on_pick=Callback::new(move |name: String| act.run(Action::Preset(name)))
+                on_reset=Callback::new(move |_| act.run(Action::Reset)) />
+            <SeedInput seed=ui.seed
+                on_apply=ui.set_seed_text
+                on_random=Callback::new(move |_| act.run(Action::RandomSeed)) />
+            <ParamForm specs=ui.specs values=ui.values errors=ui.param_errors
+                on_change=Callback::new(move |(field, value): (String, String)| act.run(Action::SetParam(field, value))) />
+            <PitfallToggles pitfalls=ui.pitfall_specs active=ui.pitfalls
+                on_toggle=Callback::new(move |(name, on): (String, bool)| act.run(Action::SetPitfall(name, on)))
                 instead=pitfall_instead.unwrap_or("") />
         </section>
     }
@@ -207,19 +307,17 @@ where
 
 /// Fault buttons and the list of injected faults.
 #[component]
-pub fn SimFaultsPanel<S: Scenario + Send + Sync + 'static>(sim: Sim<S>) -> impl IntoView
-where
-    S::Params: Send + Sync + 'static,
-{
+pub fn SimFaultsPanel(ui: SimUi) -> impl IntoView {
+    let act = ui.act;
     view! {
         <section class="panel faults-panel" aria-label="Faults">
             <h2>"Faults"</h2>
-            <FaultButtons specs=S::fault_specs() on_inject=Callback::new(move |kind: String| sim.inject(&kind)) />
+            <FaultButtons specs=ui.fault_specs on_inject=Callback::new(move |kind: String| act.run(Action::Inject(kind))) />
             <FaultList
-                faults=Signal::derive(move || sim.faults())
-                rejected=Signal::derive(move || sim.rejected_faults().into_iter().map(|(s, f, w)| (s, f.kind, w)).collect())
-                on_remove=Callback::new(move |i| sim.remove_fault(i))
-                on_seek=Callback::new(move |n| sim.go_to(n)) />
+                faults=ui.faults
+                rejected=ui.rejected
+                on_remove=Callback::new(move |i| act.run(Action::RemoveFault(i)))
+                on_seek=Callback::new(move |n| act.run(Action::GoTo(n))) />
         </section>
     }
 }

@@ -1174,6 +1174,7 @@ async fn bar_chart_renders_svg_and_offers_download() {
         values: vec![10.0, 20.0, 30.0],
         reference: Some(("mean".to_string(), 20.0)),
         emphasis: Some(2),
+        second: None,
     });
     let fx = mount(move || view! { <BarChart id="load" data=data /> });
     settle().await;

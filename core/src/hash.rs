@@ -33,6 +33,19 @@ pub fn vnode_position(shard: u32, vnode: u32) -> u64 {
     xxh3_64_with_seed(&bytes, RING_SEED)
 }
 
+/// Hash seed for rendezvous weights.
+pub const RENDEZVOUS_SEED: u64 = 0x6872_772d_7765_6967;
+
+/// Rendezvous (highest random weight) score of shard `shard` for a key with hash `key_hash`:
+/// the key goes to the live shard with the highest score. This is the scheme's definition;
+/// the router and the oracle both use it.
+pub fn rendezvous_weight(key_hash: u64, shard: u32) -> u64 {
+    let mut bytes = [0u8; 12];
+    bytes[..8].copy_from_slice(&key_hash.to_le_bytes());
+    bytes[8..].copy_from_slice(&shard.to_le_bytes());
+    xxh3_64_with_seed(&bytes, RENDEZVOUS_SEED)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ fn params(scheme: bool, shards: u32, events: u64) -> ShardingParams {
         users: 60,
         events,
         skew: 0.0,
+        salt: 1,
     }
 }
 

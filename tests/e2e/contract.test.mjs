@@ -27,6 +27,14 @@ const SINGLETON_HOOKS = [
   'preset', 'reset', 'next-notable', 'code-panel', 'explainer', 'diagram',
 ];
 
+/** A compare page has no single picture or code panel: its two sides and the diff instead. */
+const PATTERN_ONLY_HOOKS = ['code-panel', 'diagram'];
+const COMPARE_HOOKS = ['diff', 'side-a', 'side-b'];
+const hooksFor = (page) =>
+  page.kind === 'compare'
+    ? [...SINGLETON_HOOKS.filter((h) => !PATTERN_ONLY_HOOKS.includes(h)), ...COMPARE_HOOKS]
+    : SINGLETON_HOOKS;
+
 /** Selectors for the families of hooks (built with tid's attribute form). */
 const PARAM_CONTROLS = '[data-testid^="param-"]:not([data-testid$="-error"])';
 const PARAM_ERRORS = '[data-testid^="param-"][data-testid$="-error"]';
@@ -122,7 +130,7 @@ test('contract walk of every built simulation page', { timeout: 30 * 60_000 }, a
       await t.test('hooks are present and start at step 0', async () => {
         await env.withPage(async (lab) => {
           await open(lab);
-          for (const name of SINGLETON_HOOKS) {
+          for (const name of hooksFor(page)) {
             assert.equal(await lab.count(name), 1, `${tid(name)} should appear exactly once`);
           }
           assert.ok((await lab.page.locator(PARAM_CONTROLS).count()) >= 1, 'no param-<field> control');

@@ -189,3 +189,78 @@ describe('reduced motion', () => {
     assert.equal(still, '0s', `with reduced motion the marker must not animate (transition ${still})`);
   });
 });
+
+describe('issue 3: four schemes, hot key, queries, questions', () => {
+  test('rendezvous and jump move about 1/(N+1) on growth; jump removing a middle shard renumbers the rest', async () => {
+    await env.withPage(async (lab) => {
+      for (const scheme of ['rendezvous', 'jump']) {
+        await lab.open(scenario(scheme), ROOT);
+        assertMoved(await readMoved(lab), 0.1, 0.32, scheme);
+      }
+      // Jump hash, 5 shards, shard 1 removed: shards 2..4 shift down a bucket, so ~4/5 move.
+      await lab.open('/sharding?v=1&seed=7&scheme=jump&shards=5&events=2000&step=1000&faults=1000:remove-shard:1', ROOT);
+      const m = await readMoved(lab);
+      assertMoved(m, 0.6, 0.95, 'jump remove shard 1');
+      assert.match(await lab.text('narration'), /only knows buckets/);
+      // Removing the last shard instead moves only its keys (~1/5).
+      await lab.open('/sharding?v=1&seed=7&scheme=jump&shards=5&events=2000&step=1000&faults=1000:remove-shard:4', ROOT);
+      assertMoved(await readMoved(lab), 0.1, 0.32, 'jump remove the last shard');
+    });
+  });
+
+  test('a hot key stays on one shard until salted; salting spreads it and widens its reads', async () => {
+    await env.withPage(async (lab) => {
+      const base = '/sharding?v=1&seed=3&skew=1.5&events=3000&step=3000';
+      await lab.open(base, ROOT);
+      assert.ok(parseNumber(await lab.text('hot-share')) > 0.2, 'user 1 is hot');
+      assert.equal(await lab.int('hot-read-shards'), 1);
+      const plain = parseNumber(await lab.text('traffic-imbalance'));
+      await lab.open(`${base}&salt=8`, ROOT);
+      assert.ok((await lab.int('hot-read-shards')) > 1, 'salted reads touch several shards');
+      const salted = parseNumber(await lab.text('traffic-imbalance'));
+      assert.ok(salted < plain, `orders max/mean ${salted} (salted) vs ${plain}`);
+    });
+  });
+
+  test('a key query asks one shard, a query without the key asks every shard', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/sharding?v=1&seed=2&shards=6&events=500&step=10', ROOT);
+      assert.equal(await lab.int('query-scatter-shards'), 6);
+      assert.equal(await lab.int('query-key-shards'), 1);
+      await lab.click('fault-add-shard');
+      await lab.click('step-forward');
+      await lab.waitStep(11);
+      assert.equal(await lab.int('query-scatter-shards'), 7, 'scatter over 7 shards after one was added');
+    });
+  });
+
+  test('the vnode sweep evens out with more virtual nodes', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/sharding?v=1&users=5000&shards=8', ROOT);
+      const ratios = (await lab.page.locator(`${tid('vnode-sweep')} tbody td:nth-child(2)`).allTextContents())
+        .map(parseNumber);
+      assert.ok(ratios.length >= 5, `sweep rows ${ratios.length}`);
+      assert.ok(ratios.every((r) => r >= 1), `max/mean below 1: ${ratios}`);
+      assert.ok(ratios.at(-2) < ratios[0], `200 vnodes ${ratios.at(-2)} vs 1 vnode ${ratios[0]}`);
+    });
+  });
+
+  test('questions: the predict question is graded from the live run', async () => {
+    await env.withPage(async (lab) => {
+      // Under the ring, "about 1/(N+1)" is right; under mod-N it is wrong.
+      for (const [scheme, correct] of [['ring', 'true'], ['modn', 'false']]) {
+        await lab.open(`/sharding?v=1&seed=4&scheme=${scheme}&events=2000&step=1500`, ROOT);
+        await lab.page.locator(tid('question-add-now-choice-1')).check();
+        await lab.click('question-add-now-check');
+        assert.equal(await lab.attr('question-add-now-result', 'data-correct'), correct, scheme);
+        assert.match(await lab.text('question-add-now-result'), /would move/);
+        // Asking does not change the run.
+        assert.equal(await lab.int('step'), 1500);
+        await lab.assertAbsent('fault-item', 'checking an answer injected no fault');
+      }
+      await lab.page.locator(tid('question-scatter-choice-2')).check();
+      await lab.click('question-scatter-check');
+      assert.equal(await lab.attr('question-scatter-result', 'data-correct'), 'true');
+    });
+  });
+});

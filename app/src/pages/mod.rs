@@ -1,8 +1,10 @@
 //! One file per page.
 
+pub mod compare_modn_ring;
 pub mod home;
 pub mod not_found;
 pub mod sharding;
+pub mod sharding_load;
 
 use leptos::prelude::*;
 

@@ -1,5 +1,6 @@
-//! /sharding: orders routed by user id under mod-N or a consistent-hash ring; add or remove
-//! shards as faults and see which keys move, checked against the oracle.
+//! /sharding: orders routed by user id under mod-N, a consistent-hash ring, rendezvous or
+//! jump hashing; add or remove shards as faults and see which keys move, checked against
+//! the oracle; a hot key and salting; key lookups vs scatter-gather; imbalance vs vnodes.
 
 use std::f64::consts::PI;
 
@@ -7,10 +8,11 @@ use leptos::prelude::*;
 use pipelab_core::format::{count, percent};
 use pipelab_core::hash::key_hash;
 use pipelab_core::patterns::sharding::code::code_view;
-use pipelab_core::patterns::sharding::scenario::{ring_fraction, Last};
+use pipelab_core::patterns::sharding::scenario::{key_label, ring_fraction, Last};
 use pipelab_core::patterns::sharding::{RingArc, RouteDetail, Scheme, Sharding, ShardingView};
-use pipelab_core::sim::Scenario;
+use pipelab_core::sim::{Fault, Scenario};
 
+use crate::pages::sharding_load::{HotKeyPanel, QueriesPanel, VnodeSweep};
 use crate::sim::Sim;
 use crate::sim_widgets::{
     SimFaultsPanel, SimNarration, SimNarrationLog, SimPage, SimScenarioPanel, SimTransport,
@@ -19,6 +21,7 @@ use crate::widgets::badge::{Truth, TruthBadge, TruthScope};
 use crate::widgets::chart::{BarChart, BarData};
 use crate::widgets::code::CodePanel;
 use crate::widgets::explainer::Explainer;
+use crate::widgets::questions::{Question, Questions};
 use crate::widgets::table::DataTable;
 
 /// What the learner clicked in the picture.
@@ -37,6 +40,9 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("rebalancing", "Copying the rows whose keys changed shard after shards were added or removed."),
     ("hot key", "A key with far more traffic than others; hashing spreads keys, not traffic, so it overloads one shard."),
     ("scatter-gather", "A query without the shard key must ask every shard and merge the answers."),
+    ("rendezvous hashing", "Every shard scores the key with hash(key, shard); the highest score wins. A new shard only wins the keys it outbids for; no ring needed."),
+    ("jump consistent hash", "A few lines of arithmetic mapping a key to bucket 0..N-1 with minimal movement when N grows; shards must be numbered and only the last can be removed cheaply."),
+    ("key salting", "Splitting one hot key into several sub-keys (user#0, user#1, …) so its traffic spreads; reading the whole key then touches several shards."),
 ];
 
 /// Colour class of a shard (the palette repeats after ten).
@@ -89,7 +95,8 @@ fn circle_view(c: &Circle, inspect: RwSignal<Option<Inspect>>) -> impl IntoView 
                 )
             })
             .collect(),
-        Scheme::ModN => c
+        // The other schemes have no ring: one slice per live shard, in order.
+        scheme => c
             .shards
             .iter()
             .enumerate()
@@ -97,18 +104,21 @@ fn circle_view(c: &Circle, inspect: RwSignal<Option<Inspect>>) -> impl IntoView 
                 let start = i as f64 / n as f64;
                 let end = ((i + 1) as f64 / n as f64 - 0.004).max(start + 0.001);
                 let (lx, ly) = point_at(CX, CY, R - 26.0, (start + end) / 2.0);
-                labels.push((lx, ly, format!("%{n}={i}")));
-                (
-                    arc_path(CX, CY, R, start, end),
-                    *id,
-                    format!("remainder {i} → shard {id}"),
-                )
+                let (label, title) = match scheme {
+                    Scheme::ModN => (format!("%{n}={i}"), format!("remainder {i} → shard {id}")),
+                    Scheme::Jump => (format!("b{i}"), format!("bucket {i} → shard {id}")),
+                    _ => (format!("#{id}"), format!("shard {id} bids for every key")),
+                };
+                labels.push((lx, ly, label));
+                (arc_path(CX, CY, R, start, end), *id, title)
             })
             .collect(),
     };
     let centre = match c.scheme {
         Scheme::Ring => "hash ring".to_string(),
         Scheme::ModN => format!("hash mod {n}"),
+        Scheme::Jump => format!("jump(hash, {n})"),
+        Scheme::Rendezvous => "highest score".to_string(),
     };
     view! {
         {segments.into_iter().map(|(d, shard, title)| view! {
@@ -128,20 +138,21 @@ fn circle_view(c: &Circle, inspect: RwSignal<Option<Inspect>>) -> impl IntoView 
 fn marker_view(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
     let marker = match &v.last {
         Last::Routed(rt) => {
+            let n = v.shards.len().max(1) as f64;
             let frac = match rt.detail {
                 RouteDetail::Ring { .. } => ring_fraction(rt.hash),
-                RouteDetail::ModN { n, index } => (index as f64 + 0.5) / n.max(1) as f64,
+                RouteDetail::ModN { index, .. } => (index as f64 + 0.5) / n,
+                RouteDetail::Jump { bucket, .. } => (bucket as f64 + 0.5) / n,
+                RouteDetail::Rendezvous { .. } => {
+                    let i = v.shards.iter().position(|s| s.id == rt.shard).unwrap_or(0);
+                    (i as f64 + 0.5) / n
+                }
             };
             let owner = match rt.detail {
                 RouteDetail::Ring { point } => Some(point_at(CX, CY, R, ring_fraction(point))),
-                RouteDetail::ModN { .. } => None,
+                _ => None,
             };
-            Some((
-                point_at(CX, CY, R + 14.0, frac),
-                owner,
-                rt.event.user_id as u64,
-                rt.shard,
-            ))
+            Some((point_at(CX, CY, R + 14.0, frac), owner, rt.key, rt.shard))
         }
         _ => None,
     };
@@ -149,11 +160,11 @@ fn marker_view(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl Int
         <text x=CX y=CY + 12.0 text-anchor="middle" class="ring-sub">{format!("{} keys stored", count(v.keys_stored))}</text>
         {marker.map(|((kx, ky), owner, key, shard)| view! {
             <g class="key-marker" data-inspect=format!("key-{key}") tabindex="0" role="button"
-                aria-label=format!("Inspect user {key}")
+                aria-label=format!("Inspect key {key}")
                 on:click=move |_| inspect.set(Some(Inspect::Key(key)))
                 on:keydown=move |ev| if ev.key() == "Enter" { inspect.set(Some(Inspect::Key(key))) }>
                 <circle cx=format!("{kx:.1}") cy=format!("{ky:.1}") r="7" class=format!("key-dot {}", shard_class(shard)) />
-                <title>{format!("user {key} → shard {shard}")}</title>
+                <title>{format!("key {key} → shard {shard}")}</title>
             </g>
             {owner.map(|(ox, oy)| view! { <circle cx=format!("{ox:.1}") cy=format!("{oy:.1}") r="4" class="owner-dot" /> })}
         })}
@@ -211,6 +222,8 @@ fn RingDiagram(view: Memo<ShardingView>, inspect: RwSignal<Option<Inspect>>) -> 
                 c.shards.len()
             ),
             Scheme::ModN => format!("Mod-N routing over {} shards", c.shards.len()),
+            Scheme::Jump => format!("Jump hash over {} numbered buckets", c.shards.len()),
+            Scheme::Rendezvous => format!("Rendezvous hashing over {} shards", c.shards.len()),
         })
     };
     view! {
@@ -239,7 +252,8 @@ fn InspectPanel(
                 let share = if v.keys_stored == 0 { 0.0 } else { s.keys as f64 / v.keys_stored as f64 };
                 let points = match v.scheme {
                     Scheme::Ring => format!(" It owns {} points on the ring.", v.vnodes_per_shard),
-                    Scheme::ModN => String::new(),
+                    Scheme::Jump => format!(" It is bucket {} of {}.", v.shards.iter().position(|x| x.id == id).unwrap_or(0), v.shards.len()),
+                    _ => String::new(),
                 };
                 format!("Shard {id}: {} of {} stored keys ({}), {} orders routed to it so far.{points}",
                     count(s.keys), count(v.keys_stored), percent(share), count(s.events))
@@ -248,13 +262,18 @@ fn InspectPanel(
         Some(Inspect::Key(key)) => sim.with(|t| {
             let s = t.current();
             let h = key_hash(key);
+            let who = key_label(key, s.params());
             match s.router().route(h) {
-                None => format!("User {key}: no live shard."),
+                None => format!("{who}: no live shard."),
                 Some((shard, RouteDetail::ModN { n, index })) =>
-                    format!("User {key}: hash {h:#018x}; {h} mod {n} = {index}, so shard {shard}."),
+                    format!("{who}: hash {h:#018x}; {h} mod {n} = {index}, so shard {shard}."),
                 Some((shard, RouteDetail::Ring { point })) =>
-                    format!("User {key}: hash {h:#018x} sits at {:.2}% of the ring; the next point clockwise ({:.2}%) belongs to shard {shard}.",
+                    format!("{who}: hash {h:#018x} sits at {:.2}% of the ring; the next point clockwise ({:.2}%) belongs to shard {shard}.",
                         ring_fraction(h) * 100.0, ring_fraction(point) * 100.0),
+                Some((shard, RouteDetail::Rendezvous { weight })) =>
+                    format!("{who}: hash {h:#018x}; of the {} shards' scores hash(key, shard), shard {shard}'s {weight:#018x} is the highest.", s.router().shards().len()),
+                Some((shard, RouteDetail::Jump { n, bucket })) =>
+                    format!("{who}: hash {h:#018x}; jump(hash, {n}) = bucket {bucket}, which is shard {shard}."),
             }
         }),
     }
@@ -329,9 +348,85 @@ fn MovedMetrics(view: Memo<ShardingView>) -> impl IntoView {
     }
 }
 
+/// The page's questions; the first two are answered from the live run when checked.
+fn questions(sim: Sim<Sharding>) -> Vec<Question> {
+    let add_now = Callback::new(move |()| {
+        sim.with_untracked(|t| {
+            let mut s = t.current().clone();
+            let n = s.router().shards().len();
+            let scheme = s.router().scheme().label();
+            match s.apply(&Fault::new("add-shard")) {
+                Err(e) => (0, format!("No shard can be added here: {e}.")),
+                Ok(()) => {
+                    let m = s.last_change().map(|m| (m.moved.len() as u64, m.keys_total, m.moved_fraction()));
+                    let (moved, total, f) = m.unwrap_or((0, 0, 0.0));
+                    // Choices: none, ~1/(N+1), ~N/(N+1), all.
+                    let targets = [0.0, 1.0 / (n as f64 + 1.0), n as f64 / (n as f64 + 1.0), 1.0];
+                    let pick = if total == 0 {
+                        0
+                    } else {
+                        (0..4)
+                            .min_by(|a, b| (targets[*a] - f).abs().total_cmp(&(targets[*b] - f).abs()))
+                            .unwrap_or(0)
+                    };
+                    (pick, format!(
+                        "The simulation adds shard {n} to this very state: under {scheme}, {} of {} stored keys ({}) would move.{}",
+                        count(moved), count(total), percent(f),
+                        if total == 0 { " No key is stored yet, so nothing moves." } else { "" }
+                    ))
+                }
+            }
+        })
+        .unwrap_or((0, String::new()))
+    });
+    let scatter = Callback::new(move |()| {
+        sim.with_untracked(|t| {
+            let n = t.current().router().shards().len();
+            (2, format!("A query without the shard key cannot be routed: all {n} shards are asked and their answers merged (scatter-gather). A query by user id asks exactly one."))
+        })
+        .unwrap_or((2, String::new()))
+    });
+    vec![
+        Question {
+            id: "add-now",
+            prompt: "Predict: if a shard were added right now, what share of the stored keys would have to move?".into(),
+            choices: vec![
+                "None: existing keys stay put".into(),
+                "About 1/(N+1), all of them to the new shard".into(),
+                "About N/(N+1), between almost all shards".into(),
+                "All of them".into(),
+            ],
+            answer: add_now,
+        },
+        Question {
+            id: "scatter",
+            prompt: "How many shards does “all orders with status paid” ask (the query has no user id)?".into(),
+            choices: vec!["One".into(), "About half of them".into(), "Every shard".into()],
+            answer: scatter,
+        },
+        Question {
+            id: "hot-vnodes",
+            prompt: "User 1 places 40% of all orders. Does raising virtual nodes from 100 to 500 spread that load?".into(),
+            choices: vec![
+                "Yes: more points spread every key's traffic".into(),
+                "No: all of one key's orders go to one shard; split the key (salting) instead".into(),
+                "Only under mod-N".into(),
+            ],
+            answer: Callback::new(|()| (1, "Virtual nodes even out how many keys each shard owns. One key still hashes to one point, so its traffic stays on one shard; salting the key into sub-keys spreads it, at the cost of reads that touch several shards.".into())),
+        },
+        Question {
+            id: "jump-remove",
+            prompt: "Under jump consistent hash with shards 0–4, which shard can leave with only its own keys moving?".into(),
+            choices: vec!["Any of them".into(), "Shard 0".into(), "Shard 4, the last".into()],
+            answer: Callback::new(|()| (2, "Jump hash maps keys to buckets 0..N-1. Shrinking N drops only the last bucket; removing any other renumbers the buckets after it, so their keys move too (try the “Jump hash: remove shard 1” preset).".into())),
+        },
+    ]
+}
+
 #[component]
 pub fn ShardingPage() -> impl IntoView {
     let sim = Sim::<Sharding>::from_url();
+    let ui = sim.ui();
     let view = Memo::new(move |_| sim.with(|t| t.current().view()));
     let code = Memo::new(move |_| sim.with(|t| code_view(t.current())));
     let inspect = RwSignal::new(None::<Inspect>);
@@ -349,6 +444,7 @@ pub fn ShardingPage() -> impl IntoView {
                 values: v.shards.iter().map(|s| s.keys as f64).collect(),
                 reference: Some((format!("mean {mean:.1}"), mean)),
                 emphasis: v.shards.iter().position(|s| s.is_target),
+                second: None,
             }
         })
     });
@@ -397,18 +493,18 @@ pub fn ShardingPage() -> impl IntoView {
             (Last::Routed(r), Some(m)) => m
                 .moved
                 .iter()
-                .position(|mv| mv.key == r.event.user_id as u64)
+                .position(|mv| mv.key == r.key)
                 .into_iter()
                 .collect(),
             _ => Vec::new(),
         })
     });
     view! {
-        <SimPage sim=sim title="Sharding: mod-N vs a consistent-hash ring">
-            <p class="lede">"Orders are spread over database shards by their user id. Step through the stream to watch each order routed, then add or remove a shard and count the stored keys that must move."</p>
+        <SimPage ui=ui title="Sharding: mod-N, hash ring, rendezvous and jump hashing">
+            <p class="lede">"Orders are spread over database shards by their user id. Step through the stream to watch each order routed, then add or remove a shard and count the stored keys that must move. Compare four schemes on the same keys with the scheme parameter."</p>
             <div class="sticky-transport">
-                <SimTransport sim=sim />
-                <SimNarration sim=sim />
+                <SimTransport ui=ui />
+                <SimNarration ui=ui />
             </div>
             <div class="layout">
                 <div class="col-main">
@@ -423,12 +519,16 @@ pub fn ShardingPage() -> impl IntoView {
                         <DataTable id="shards" caption="Shards" columns=&["Shard", "Keys", "Share of keys", "Orders routed", ""] rows=shard_rows page_size=16 />
                         <DataTable id="moved" caption="Keys moved by the last change (user id, from, to)" columns=&["User (key)", "From shard", "To shard"] rows=moved_rows highlight=moved_highlight />
                     </section>
+                    <QueriesPanel view=view />
+                    <HotKeyPanel view=view />
+                    <VnodeSweep sim=sim />
                     <CodePanel code=code />
-                    <SimNarrationLog sim=sim />
+                    <Questions questions=questions(sim) />
+                    <SimNarrationLog ui=ui />
                 </div>
                 <aside class="col-side">
-                    <SimScenarioPanel sim=sim pitfall_instead="The note's pitfall here is its “consistent hash” ShardManager, which is really mod-N: pick the first preset, or set the scheme to mod-N and add a shard." />
-                    <SimFaultsPanel sim=sim />
+                    <SimScenarioPanel ui=ui pitfall_instead="The note's pitfall here is its “consistent hash” ShardManager, which is really mod-N: pick the first preset, or set the scheme to mod-N and add a shard." />
+                    <SimFaultsPanel ui=ui />
                 </aside>
             </div>
             <Explainer

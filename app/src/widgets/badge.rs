@@ -20,10 +20,12 @@ pub enum Truth {
     Pending,
 }
 
-/// `truth-<metric>` (PAGE-CONTRACT.md): says its state in words, not colour alone.
+/// `truth-<metric>` (PAGE-CONTRACT.md): says its state in words, not colour alone. On a
+/// compare page `side` (`a` / `b`) makes it `a-truth-<metric>`.
 #[component]
 pub fn TruthBadge(
     metric: &'static str,
+    #[prop(optional)] side: Option<&'static str>,
     scope: TruthScope,
     #[prop(into)] truth: Signal<Truth>,
 ) -> impl IntoView {
@@ -42,7 +44,10 @@ pub fn TruthBadge(
                 Truth::Wrong(_) => "badge badge-wrong",
                 Truth::Pending => "badge badge-pending",
             }
-            data-testid=format!("truth-{metric}")
+            data-testid=match side {
+                Some(side) => format!("{side}-truth-{metric}"),
+                None => format!("truth-{metric}"),
+            }
             data-state=move || match truth.get() {
                 Truth::Correct => "correct",
                 Truth::Wrong(_) => "wrong",

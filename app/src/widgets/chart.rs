@@ -6,8 +6,9 @@ use plotters::prelude::*;
 
 use crate::browser;
 
-/// One bar series over labelled categories, with an optional horizontal reference line.
-#[derive(Clone, Debug, PartialEq)]
+/// One bar series over labelled categories (or two side by side, for a compare view), with
+/// an optional horizontal reference line.
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BarData {
     pub title: String,
     pub y_label: String,
@@ -17,6 +18,9 @@ pub struct BarData {
     pub reference: Option<(String, f64)>,
     /// Index of a bar to emphasise.
     pub emphasis: Option<usize>,
+    /// A second series drawn beside the first in each category: `(its name, the first
+    /// series' name, values)`; the caption names both.
+    pub second: Option<(String, String, Vec<f64>)>,
 }
 
 const W: u32 = 560;
@@ -38,9 +42,13 @@ pub fn bar_svg(data: &BarData) -> String {
 
 /// The title, naming the reference line when there is one (no separate legend box).
 fn caption(data: &BarData) -> String {
+    let series = match &data.second {
+        Some((b, a, _)) => format!(" (left bars: {a}; right bars: {b})"),
+        None => String::new(),
+    };
     match &data.reference {
-        Some((label, _)) => format!("{} (line: {label})", data.title),
-        None => data.title.clone(),
+        Some((label, _)) => format!("{}{series} (line: {label})", data.title),
+        None => format!("{}{series}", data.title),
     }
 }
 
@@ -88,6 +96,7 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
         .values
         .iter()
         .copied()
+        .chain(data.second.iter().flat_map(|s| s.2.iter().copied()))
         .chain(data.reference.as_ref().map(|r| r.1))
         .fold(0.0f64, f64::max);
     let top = if max <= 0.0 { 1.0 } else { max * 1.15 };
@@ -117,15 +126,31 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
         }
         let base = RGBColor(0x3b, 0x6e, 0xa8);
         let hot = RGBColor(0xd9, 0x73, 0x06);
+        let (a_end, b_start) = if data.second.is_some() {
+            (0.5, 0.5)
+        } else {
+            (0.85, 0.85)
+        };
         chart
             .draw_series(data.values.iter().enumerate().map(|(i, v)| {
                 let color = if Some(i) == data.emphasis { hot } else { base };
                 Rectangle::new(
-                    [(i as f64 + 0.15, 0.0), (i as f64 + 0.85, *v)],
+                    [(i as f64 + 0.15, 0.0), (i as f64 + a_end, *v)],
                     color.filled(),
                 )
             }))
             .map_err(|e| e.to_string())?;
+        if let Some((_, _, values)) = &data.second {
+            let other = RGBColor(0x8a, 0x5a, 0xb8);
+            chart
+                .draw_series(values.iter().enumerate().map(|(i, v)| {
+                    Rectangle::new(
+                        [(i as f64 + b_start, 0.0), (i as f64 + 0.85, *v)],
+                        other.filled(),
+                    )
+                }))
+                .map_err(|e| e.to_string())?;
+        }
         // Axes.
         chart
             .draw_series(LineSeries::new(
@@ -204,12 +229,20 @@ pub fn BarChart(id: &'static str, #[prop(into)] data: Signal<BarData>) -> impl I
     });
     let summary = move || {
         data.with(|d| {
-            let parts: Vec<String> = d
-                .labels
-                .iter()
-                .zip(&d.values)
-                .map(|(l, v)| format!("{l}: {v}"))
-                .collect();
+            let parts: Vec<String> = match &d.second {
+                None => d
+                    .labels
+                    .iter()
+                    .zip(&d.values)
+                    .map(|(l, v)| format!("{l}: {v}"))
+                    .collect(),
+                Some((b, a, values)) => d
+                    .labels
+                    .iter()
+                    .zip(d.values.iter().zip(values))
+                    .map(|(l, (va, vb))| format!("{l}: {a} {va}, {b} {vb}"))
+                    .collect(),
+            };
             format!("{} — {}", d.title, parts.join(", "))
         })
     };
@@ -238,7 +271,17 @@ mod tests {
             values: values.to_vec(),
             reference: Some(("mean".into(), 2.0)),
             emphasis: Some(0),
+            second: None,
         }
+    }
+
+    #[test]
+    fn a_second_series_adds_a_bar_per_category_and_is_named() {
+        let mut d = data(&["0", "1"], &[1.0, 2.0]);
+        let one = bar_svg(&d).matches("<rect").count();
+        d.second = Some(("ring".into(), "mod-N".into(), vec![3.0, 4.0]));
+        assert_eq!(bar_svg(&d).matches("<rect").count(), one + 2);
+        assert!(caption(&d).contains("left bars: mod-N; right bars: ring"));
     }
 
     #[test]

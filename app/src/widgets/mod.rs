@@ -8,6 +8,7 @@ pub mod explainer;
 pub mod faults;
 pub mod help;
 pub mod narration;
+pub mod questions;
 pub mod scenario;
 pub mod table;
 pub mod transport;

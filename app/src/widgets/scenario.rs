@@ -39,7 +39,8 @@ fn lookup<T: Clone>(pairs: &[(String, T)], key: &str) -> Option<T> {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
 }
 
-/// One input per parameter (`param-<field>`), with `param-<field>-error` when invalid.
+/// One input per parameter (`param-<field>`, or `a-param-<field>` for a compare side's
+/// `a.<field>`), with `…-error` beside it when invalid.
 /// `values` gives the current valid value of each field; `errors` the rejected text and why.
 #[component]
 pub fn ParamForm(
@@ -56,8 +57,10 @@ pub fn ParamForm(
         .iter()
         .map(|spec| {
             let name = spec.name;
-            let id = format!("param-{name}-input");
-            let err_id = format!("param-{name}-error-text");
+            let hook = pipelab_core::sim::params::param_hook(name);
+            let id = format!("{hook}-input");
+            let err_id = format!("{hook}-error-text");
+            let err_hook = format!("{hook}-error");
             let shown = move || {
                 lookup(&errors.get(), name)
                     .map(|(text, _)| text)
@@ -67,7 +70,7 @@ pub fn ParamForm(
             let err = move || lookup(&errors.get(), name).map(|(_, m)| m);
             let control = match spec.kind {
                 ParamKind::Choice(choices) => view! {
-                    <select id=id.clone() data-testid=format!("param-{name}")
+                    <select id=id.clone() data-testid=hook.clone()
                         prop:value=shown
                         on:change=move |ev| on_change.run((name.to_string(), event_target_value(&ev)))>
                         {choices.iter().map(|(v, label)| view! {
@@ -83,7 +86,7 @@ pub fn ParamForm(
                         ParamKind::Choice(_) => ("text", String::new()),
                     };
                     view! {
-                        <input id=id.clone() type="text" inputmode=mode data-testid=format!("param-{name}")
+                        <input id=id.clone() type="text" inputmode=mode data-testid=hook.clone()
                             title=range
                             aria-invalid=move || if err().is_some() { "true" } else { "false" }
                             aria-describedby=err_id.clone()
@@ -98,7 +101,7 @@ pub fn ParamForm(
                     <label for=id title=spec.help>{spec.label}</label>
                     {control}
                     <Show when=move || err().is_some()>
-                        <p class="error" id=format!("param-{name}-error-text") data-testid=format!("param-{name}-error") role="alert">
+                        <p class="error" id=err_id.clone() data-testid=err_hook.clone() role="alert">
                             {move || err().unwrap_or_default()}
                         </p>
                     </Show>

@@ -31,6 +31,17 @@ impl Fault {
             arg: Some(arg),
         }
     }
+
+    /// `kind` or `kind:arg` as presets write it; a bad argument leaves it off.
+    pub fn from_preset(text: &str) -> Self {
+        match text.split_once(':') {
+            Some((kind, arg)) => Fault {
+                kind: kind.to_string(),
+                arg: arg.parse().ok(),
+            },
+            None => Fault::new(text),
+        }
+    }
 }
 
 /// A fault injected at a step: it applies after that step, consumes no step and is

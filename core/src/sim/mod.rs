@@ -3,6 +3,7 @@
 //! exact step-back and seek.
 
 pub mod code;
+pub mod compare;
 pub mod fault;
 pub mod params;
 pub mod preset;
@@ -12,6 +13,7 @@ pub mod time;
 pub mod timeline;
 
 pub use code::CodeView;
+pub use compare::{Compare, CompareView, Pair, Side};
 pub use fault::{Fault, FaultAt, FaultSpec};
 pub use params::{ParamError, ParamKind, ParamSpec, Params};
 pub use preset::{PitfallSpec, Preset};

@@ -46,6 +46,15 @@ impl std::fmt::Display for ParamError {
     }
 }
 
+/// The `data-testid` of a parameter's input: `param-<field>`, or on a compare page
+/// `a-param-<field>` / `b-param-<field>` for a side's `a.<field>` / `b.<field>`.
+pub fn param_hook(name: &str) -> String {
+    match name.split_once('.') {
+        Some((side @ ("a" | "b"), field)) => format!("{side}-param-{field}"),
+        _ => format!("param-{name}"),
+    }
+}
+
 /// A pattern's parameter set: plain data with a default, readable and writable by name.
 pub trait Params: Clone + PartialEq + Default + std::fmt::Debug {
     /// Every parameter, in the order the form shows them.
@@ -152,6 +161,21 @@ pub fn shorten(text: &str) -> String {
         let mut s: String = text.chars().take(MAX).collect();
         s.push('…');
         s
+    }
+}
+
+#[cfg(test)]
+mod hook_tests {
+    use super::param_hook;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn side_fields_get_the_side_prefix_in_their_hook() {
+        assert_eq!(param_hook("shards"), "param-shards");
+        assert_eq!(param_hook("a.scheme"), "a-param-scheme");
+        assert_eq!(param_hook("b.vnodes"), "b-param-vnodes");
+        assert_eq!(param_hook("c.x"), "param-c.x");
     }
 }
 

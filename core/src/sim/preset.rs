@@ -10,7 +10,7 @@ pub struct Preset {
     pub description: &'static str,
     pub seed: u64,
     pub params: &'static [(&'static str, &'static str)],
-    /// `(step, fault kind)`.
+    /// `(step, fault)`, the fault as `kind` or `kind:arg`.
     pub faults: &'static [(u64, &'static str)],
     /// The step to land on.
     pub step: u64,

@@ -90,6 +90,96 @@ const RING: &[(&str, &str)] = &[
     ),
 ];
 
+const RENDEZVOUS: &[(&str, &str)] = &[
+    ("", "import hashlib"),
+    ("", ""),
+    ("", "def score(user_id: int, shard: int) -> int:"),
+    ("", "    data = f'{user_id}:{shard}'.encode()"),
+    (
+        "",
+        "    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), 'little')",
+    ),
+    ("", ""),
+    ("", "class RendezvousRouter:"),
+    ("start", "    def __init__(self, shards):"),
+    ("start", "        self.shards = set(shards)"),
+    ("", ""),
+    ("route", "    def shard_for(self, user_id: int):"),
+    (
+        "route",
+        "        # every shard bids for the key; the highest score wins",
+    ),
+    (
+        "route",
+        "        return max(self.shards, key=lambda s: (score(user_id, s), s))",
+    ),
+    ("", ""),
+    ("change", "    def add_shard(self, shard):"),
+    (
+        "change",
+        "        # a key moves only if the newcomer outbids its shard: ~1/(N+1)",
+    ),
+    ("change", "        self.shards.add(shard)"),
+    ("", ""),
+    ("change", "    def remove_shard(self, shard):"),
+    (
+        "change",
+        "        # only that shard's keys move, each to its runner-up",
+    ),
+    ("change", "        self.shards.discard(shard)"),
+];
+
+const JUMP: &[(&str, &str)] = &[
+    ("", "import hashlib"),
+    ("", ""),
+    ("", "def h64(user_id: int) -> int:"),
+    (
+        "",
+        "    return int.from_bytes(hashlib.md5(str(user_id).encode()).digest()[:8], 'little')",
+    ),
+    ("", ""),
+    ("", "def jump_hash(key: int, buckets: int) -> int:"),
+    ("route", "    b, j = -1, 0"),
+    ("route", "    while j < buckets:"),
+    ("route", "        b = j"),
+    (
+        "route",
+        "        key = (key * 2862933555777941757 + 1) % 2**64",
+    ),
+    (
+        "route",
+        "        j = (b + 1) * (1 << 31) // ((key >> 33) + 1)",
+    ),
+    ("route", "    return b"),
+    ("", ""),
+    ("", "class JumpRouter:"),
+    ("start", "    def __init__(self, shards: int):"),
+    (
+        "start",
+        "        self.n = shards  # shards are numbered buckets 0..n-1",
+    ),
+    ("", ""),
+    ("route", "    def shard_for(self, user_id: int):"),
+    ("route", "        return jump_hash(h64(user_id), self.n)"),
+    ("", ""),
+    ("change", "    def add_shard(self):"),
+    (
+        "change",
+        "        self.n += 1  # only keys whose new bucket is n-1 move",
+    ),
+    ("", ""),
+    ("change", "    def remove_last_shard(self):"),
+    (
+        "change",
+        "        # only the last bucket can go cheaply; dropping bucket i",
+    ),
+    (
+        "change",
+        "        # would renumber i+1.. and move their keys as well",
+    ),
+    ("change", "        self.n -= 1"),
+];
+
 const NOTE_MOD_N: &str = "The reference note's ShardManager calls this “consistent hash sharding”, but md5(key) % len(shards) is mod-N: adding a 5th shard re-homes about 80% of keys. The ring on the right-hand scheme is what the name promises.";
 
 /// The code panel for the current state.
@@ -101,6 +191,12 @@ pub fn code_view(s: &Sharding) -> CodeView {
             "Python: a consistent-hash ring with virtual nodes",
             None,
         ),
+        Scheme::Rendezvous => (
+            RENDEZVOUS,
+            "Python: rendezvous (highest random weight) hashing",
+            None,
+        ),
+        Scheme::Jump => (JUMP, "Python: jump consistent hash", None),
     };
     let tag = match s.last() {
         Last::Start => "start",

@@ -3,6 +3,7 @@
 //! checked against [`crate::oracle::sharding`].
 
 pub mod code;
+pub mod compare;
 pub mod params;
 pub mod router;
 pub mod scenario;
@@ -11,7 +12,7 @@ pub mod view;
 pub use params::ShardingParams;
 pub use router::{RouteDetail, Router, Scheme};
 pub use scenario::{KeyMove, MoveKind, MoveReport, Sharding};
-pub use view::{RingArc, ShardView, ShardingView};
+pub use view::{HotKeyView, QueryView, RingArc, ShardView, ShardingView, SweepPoint};
 
 /// The workload + sharding kernel for throughput comparisons (native vs wasm): routes
 /// `events` events of the default scenario and returns a checksum so the work is not

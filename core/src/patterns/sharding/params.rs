@@ -12,8 +12,13 @@ const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "scheme",
         label: "Scheme",
-        help: "How a user id picks its shard: hash mod the shard count, or the first virtual node clockwise on a hash ring.",
-        kind: ParamKind::Choice(&[("modn", "mod-N (hash % N)"), ("ring", "consistent-hash ring")]),
+        help: "How a user id picks its shard: hash mod the shard count, the first virtual node clockwise on a hash ring, the shard with the highest hash(key, shard) score (rendezvous), or jump consistent hash over numbered buckets.",
+        kind: ParamKind::Choice(&[
+            ("modn", "mod-N (hash % N)"),
+            ("ring", "consistent-hash ring"),
+            ("rendezvous", "rendezvous (highest random weight)"),
+            ("jump", "jump consistent hash"),
+        ]),
     },
     ParamSpec {
         name: "shards",
@@ -45,6 +50,12 @@ const SPECS: &[ParamSpec] = &[
         help: "0 = every user equally active; higher = a few users place most orders.",
         kind: ParamKind::Float { min: 0.0, max: 3.0 },
     },
+    ParamSpec {
+        name: "salt",
+        label: "Salt the hot key into",
+        help: "Split user 1 (the hottest under skew) into this many sub-keys, user#0..user#S-1, so its orders spread over shards; reading that user then touches up to S shards. 1 = no salting.",
+        kind: ParamKind::Int { min: 1, max: 16 },
+    },
 ];
 
 /// Validated sharding parameters.
@@ -56,6 +67,8 @@ pub struct ShardingParams {
     pub users: u32,
     pub events: u64,
     pub skew: f64,
+    /// Sub-keys the hottest user (user 1) is split into; 1 = not salted.
+    pub salt: u32,
 }
 
 impl Default for ShardingParams {
@@ -67,6 +80,7 @@ impl Default for ShardingParams {
             users: 1000,
             events: 10_000,
             skew: 0.0,
+            salt: 1,
         }
     }
 }
@@ -91,6 +105,7 @@ impl Params for ShardingParams {
             "users" => self.users.to_string(),
             "events" => self.events.to_string(),
             "skew" => format!("{}", self.skew),
+            "salt" => self.salt.to_string(),
             _ => return None,
         })
     }
@@ -101,6 +116,8 @@ impl Params for ShardingParams {
             "scheme" => {
                 self.scheme = match parse_choice(spec, value)? {
                     "modn" => Scheme::ModN,
+                    "rendezvous" => Scheme::Rendezvous,
+                    "jump" => Scheme::Jump,
                     _ => Scheme::Ring,
                 }
             }
@@ -109,6 +126,7 @@ impl Params for ShardingParams {
             "users" => self.users = parse_int(spec, value)? as u32,
             "events" => self.events = parse_int(spec, value)? as u64,
             "skew" => self.skew = parse_float(spec, value)?,
+            "salt" => self.salt = parse_int(spec, value)? as u32,
             _ => return Err(ParamError::new(field, "is not a parameter of this page")),
         }
         Ok(())

@@ -1,8 +1,26 @@
-//! Routing a shard key to a shard: mod-N and a consistent-hash ring with virtual nodes.
+//! Routing a shard key to a shard: mod-N, a consistent-hash ring with virtual nodes,
+//! rendezvous (highest random weight) and jump consistent hash.
 
 use std::sync::Arc;
 
-use crate::hash::vnode_position;
+use crate::hash::{rendezvous_weight, vnode_position};
+
+/// Jump consistent hash (Lamping and Veach, 2014): the bucket in `0..buckets` of `key`.
+/// Growing from `n` to `n + 1` buckets moves exactly the keys whose new bucket is `n`.
+/// Integer arithmetic throughout (`(b + 1) * 2^31 / (r + 1)`), so every platform agrees.
+/// Returns 0 for `buckets == 0`.
+pub fn jump_bucket(key: u64, buckets: u32) -> u32 {
+    let mut key = key;
+    let mut b: u64 = 0;
+    let mut j: u64 = 0;
+    while j < buckets as u64 {
+        b = j;
+        key = key.wrapping_mul(2_862_933_555_777_941_757).wrapping_add(1);
+        let r = (key >> 33) + 1;
+        j = ((b as u128 + 1) * (1u128 << 31) / r as u128).min(u64::MAX as u128) as u64;
+    }
+    b as u32
+}
 
 /// A consistent-hash ring: every shard owns `vnodes` points; a key belongs to the first
 /// point at or after its hash, wrapping around.
@@ -44,6 +62,8 @@ impl Ring {
 pub enum Scheme {
     ModN,
     Ring,
+    Rendezvous,
+    Jump,
 }
 
 impl Scheme {
@@ -51,6 +71,8 @@ impl Scheme {
         match self {
             Scheme::ModN => "modn",
             Scheme::Ring => "ring",
+            Scheme::Rendezvous => "rendezvous",
+            Scheme::Jump => "jump",
         }
     }
 
@@ -58,8 +80,17 @@ impl Scheme {
         match self {
             Scheme::ModN => "mod-N",
             Scheme::Ring => "consistent-hash ring",
+            Scheme::Rendezvous => "rendezvous hashing",
+            Scheme::Jump => "jump consistent hash",
         }
     }
+
+    /// Whether adding a shard moves only about 1/(N+1) of keys, all to the new shard.
+    pub fn is_consistent(self) -> bool {
+        !matches!(self, Scheme::ModN)
+    }
+
+    pub const ALL: [Scheme; 4] = [Scheme::ModN, Scheme::Ring, Scheme::Rendezvous, Scheme::Jump];
 }
 
 /// How a key was routed, for narration and the picture.
@@ -69,6 +100,10 @@ pub enum RouteDetail {
     ModN { n: u32, index: u32 },
     /// The owning virtual node's position.
     Ring { point: u64 },
+    /// The winning shard's weight for this key (the highest of all live shards).
+    Rendezvous { weight: u64 },
+    /// `jump(hash, n) = bucket`, an index into the live shard list.
+    Jump { n: u32, bucket: u32 },
 }
 
 /// A router over the live shards. Cloning is cheap: the ring is shared.
@@ -136,6 +171,31 @@ impl Router {
                 let (point, shard) = self.ring.as_ref()?.owner(hash)?;
                 Some((shard, RouteDetail::Ring { point }))
             }
+            Scheme::Rendezvous => {
+                // Highest weight wins; equal weights (never seen in practice) go to the
+                // higher id, so the choice never depends on iteration order.
+                let (weight, shard) = self
+                    .shards
+                    .iter()
+                    .map(|s| (rendezvous_weight(hash, *s), *s))
+                    .max()?;
+                Some((shard, RouteDetail::Rendezvous { weight }))
+            }
+            Scheme::Jump => {
+                let n = self.shards.len() as u32;
+                let bucket = jump_bucket(hash, n);
+                let shard = *self.shards.get(bucket as usize)?;
+                Some((shard, RouteDetail::Jump { n, bucket }))
+            }
+        }
+    }
+
+    /// The shards a query touches: one for a query by shard key, every live shard for a
+    /// query without it (scatter-gather).
+    pub fn shards_for_query(&self, key_hash: Option<u64>) -> Vec<u32> {
+        match key_hash {
+            Some(h) => self.route(h).map(|r| vec![r.0]).unwrap_or_default(),
+            None => self.shards.clone(),
         }
     }
 
@@ -186,6 +246,44 @@ mod tests {
                 index: (h % 3) as u32
             }
         );
+    }
+
+    #[test]
+    fn jump_only_ever_moves_a_key_to_the_new_last_bucket() {
+        assert_eq!(jump_bucket(0, 1), 0);
+        assert_eq!(jump_bucket(0, 0), 0);
+        // Growing buckets never moves a key except to the new last bucket.
+        for key in [1u64, 7, 42, 1 << 40, u64::MAX] {
+            for n in 1..200u32 {
+                let a = jump_bucket(key, n);
+                let b = jump_bucket(key, n + 1);
+                assert!(a < n);
+                assert!(b == a || b == n, "key {key}: {a} -> {b} at n={n}");
+            }
+        }
+    }
+
+    #[test]
+    fn rendezvous_picks_the_highest_weight_and_jump_indexes_the_live_list() {
+        let h = key_hash(99);
+        let r = Router::with_shards(Scheme::Rendezvous, vec![3, 1, 2], 1);
+        let best = [1u32, 2, 3]
+            .into_iter()
+            .max_by_key(|s| rendezvous_weight(h, *s))
+            .unwrap();
+        assert_eq!(r.route(h).unwrap().0, best);
+        let j = Router::with_shards(Scheme::Jump, vec![0, 1, 2, 3], 1);
+        let (shard, detail) = j.route(h).unwrap();
+        assert_eq!(shard, jump_bucket(h, 4));
+        assert_eq!(
+            detail,
+            RouteDetail::Jump {
+                n: 4,
+                bucket: shard
+            }
+        );
+        assert_eq!(j.shards_for_query(None).len(), 4);
+        assert_eq!(j.shards_for_query(Some(h)), vec![shard]);
     }
 
     #[test]

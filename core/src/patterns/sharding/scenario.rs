@@ -54,15 +54,39 @@ impl MoveReport {
     }
 
     /// What theory predicts for this scheme and change: ~1/(N+1) for a consistent scheme
-    /// gaining its (N+1)th shard, ~N/(N+1) for mod-N; removals: 1/N and (N-1)/N.
+    /// gaining its (N+1)th shard, ~N/(N+1) for mod-N; removals: 1/N and (N-1)/N. Jump hash
+    /// numbers its buckets: removing the shard at index i of N renumbers every later one,
+    /// so ~(N-i)/N move (1/N only when the last shard goes).
     pub fn expected_fraction(&self) -> f64 {
         let before = self.shards_before.len() as f64;
         let after = self.shards_after.len() as f64;
         let bigger = before.max(after);
-        match self.scheme {
-            Scheme::Ring => 1.0 / bigger,
-            Scheme::ModN => 1.0 - 1.0 / bigger,
+        match (self.scheme, self.kind) {
+            (Scheme::ModN, _) => 1.0 - 1.0 / bigger,
+            (Scheme::Jump, MoveKind::Removed(id)) => {
+                let i = self
+                    .shards_before
+                    .iter()
+                    .position(|s| *s == id)
+                    .unwrap_or(self.shards_before.len().saturating_sub(1));
+                (before - i as f64) / before
+            }
+            _ => 1.0 / bigger,
         }
+    }
+
+    /// Jump hash asked to remove a shard that is not the last: the renumbering the scheme
+    /// forces, in words (None otherwise).
+    pub fn jump_renumbering(&self) -> Option<String> {
+        let MoveKind::Removed(id) = self.kind else {
+            return None;
+        };
+        if self.scheme != Scheme::Jump || self.shards_before.last() == Some(&id) {
+            return None;
+        }
+        Some(format!(
+            "jump hash only knows buckets 0..N-1, so removing shard {id} (not the last) shifts every later shard down one bucket and their keys move too"
+        ))
     }
 
     /// Moves grouped by `(from, to)` with counts, for the "where did they go" table.
@@ -101,10 +125,35 @@ impl fmt::Debug for MoveReport {
     }
 }
 
+/// The hottest user under Zipf skew (the workload ranks users from 1).
+pub const HOT_USER: u32 = 1;
+
+/// The shard key of an order: its user id, or for the salted hot user one of its sub-keys
+/// `users + 1 + (order_id % salt)` (ids past every real user, so they never collide).
+pub fn shard_key(event: &OrderEvent, params: &ShardingParams) -> u64 {
+    if params.salt > 1 && event.user_id == HOT_USER {
+        params.users as u64 + 1 + event.order_id % params.salt as u64
+    } else {
+        event.user_id as u64
+    }
+}
+
+/// A shard key as people read it: `user 7`, or `user 1#2` for a salted sub-key.
+pub fn key_label(key: u64, params: &ShardingParams) -> String {
+    let first_sub = params.users as u64 + 1;
+    if params.salt > 1 && key >= first_sub {
+        format!("user {HOT_USER}#{}", key - first_sub)
+    } else {
+        format!("user {key}")
+    }
+}
+
 /// One routed event.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Routed {
     pub event: OrderEvent,
+    /// Its shard key (the user id, or a salted sub-key of the hot user).
+    pub key: u64,
     pub hash: u64,
     pub shard: u32,
     pub detail: RouteDetail,
@@ -152,6 +201,11 @@ impl ShardCounts {
             .binary_search_by_key(&shard, |e| e.0)
             .map(|i| self.0[i].1)
             .unwrap_or(0)
+    }
+
+    /// `(shard, count)` pairs by shard id.
+    pub fn entries(&self) -> &[(u32, u64)] {
+        &self.0
     }
 
     /// Sum over all shards.
@@ -221,6 +275,9 @@ pub struct Sharding {
     pub(super) events_per_shard: ShardCounts,
     /// Keys moved by the last change that have not been seen since.
     awaiting_move: KeySet,
+    /// Orders of the hot user so far, and on which shards they landed.
+    pub(super) hot_events: u64,
+    pub(super) hot_per_shard: ShardCounts,
 
     pub(super) last: Last,
     pub(super) last_change: Option<Arc<MoveReport>>,
@@ -270,24 +327,52 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "hot-key",
         label: "Hot user (Zipf skew 1.5)",
-        description: "A few users place most orders. Their events all land on one shard whatever the scheme: hashing spreads keys, not traffic.",
+        description: "User 1 places a large share of all orders. Every one of them lands on the same shard whatever the scheme: hashing spreads keys, not traffic. Compare the traffic max/mean with the keys max/mean.",
         seed: 3,
         params: &[("skew", "1.5"), ("events", "5000")],
         faults: &[],
         step: 5000,
     },
+    Preset {
+        name: "hot-key-salted",
+        label: "Hot user salted into 8 sub-keys",
+        description: "The same skewed traffic with user 1 split into user 1#0..1#7: its orders now spread over several shards and the traffic max/mean drops — but reading all of user 1's orders touches every shard holding a sub-key.",
+        seed: 3,
+        params: &[("skew", "1.5"), ("events", "5000"), ("salt", "8")],
+        faults: &[],
+        step: 5000,
+    },
+    Preset {
+        name: "rendezvous-add-shard",
+        label: "Rendezvous hashing: add a 5th shard",
+        description: "Each key scores every shard and picks the highest. A new shard wins about 1/5 of the keys and nothing else moves — no ring, no virtual nodes.",
+        seed: 42,
+        params: &[("scheme", "rendezvous"), ("shards", "4"), ("events", "2000")],
+        faults: &[(1000, "add-shard")],
+        step: 1000,
+    },
+    Preset {
+        name: "jump-remove-middle",
+        label: "Jump hash: remove shard 1 of 5 (not the last)",
+        description: "Jump hash maps keys to numbered buckets 0..N-1 and can only drop the last one cheaply. Removing shard 1 renumbers shards 2, 3 and 4, so about 4/5 of the keys move instead of 1/5.",
+        seed: 42,
+        params: &[("scheme", "jump"), ("shards", "5"), ("events", "2000")],
+        faults: &[(1000, "remove-shard:1")],
+        step: 1000,
+    },
 ];
 
 impl Sharding {
     fn layout(router: &Router) -> Layout {
+        let shards = router.shards().to_vec();
         match router.scheme() {
-            Scheme::ModN => Layout::ModN {
-                shards: router.shards().to_vec(),
-            },
+            Scheme::ModN => Layout::ModN { shards },
             Scheme::Ring => Layout::Ring {
-                shards: router.shards().to_vec(),
+                shards,
                 vnodes: router.vnodes(),
             },
+            Scheme::Rendezvous => Layout::Rendezvous { shards },
+            Scheme::Jump => Layout::Jump { shards },
         }
     }
 
@@ -391,8 +476,10 @@ impl Scenario for Sharding {
             params: params.clone(),
             seed,
             workload,
-            stored: KeySet::new(params.users),
-            awaiting_move: KeySet::new(params.users),
+            stored: KeySet::new(params.users + 17),
+            awaiting_move: KeySet::new(params.users + 17),
+            hot_events: 0,
+            hot_per_shard: ShardCounts::default(),
             router,
             steps_done: 0,
             keys_stored: 0,
@@ -410,11 +497,15 @@ impl Scenario for Sharding {
     fn step(&mut self) {
         let event = self.workload.next_event();
         self.steps_done += 1;
-        let key = event.user_id as u64;
+        let key = shard_key(&event, &self.params);
         let hash = key_hash(key);
         let Some((shard, detail)) = self.router.route(hash) else {
             return;
         };
+        if event.user_id == HOT_USER {
+            self.hot_events += 1;
+            self.hot_per_shard.add(shard, 1);
+        }
         let new_key = self.stored.insert(key);
         if new_key {
             self.keys_stored += 1;
@@ -432,6 +523,7 @@ impl Scenario for Sharding {
         };
         self.last = Last::Routed(Routed {
             event,
+            key,
             hash,
             shard,
             detail,
@@ -443,6 +535,11 @@ impl Scenario for Sharding {
     fn apply(&mut self, fault: &Fault) -> Result<(), String> {
         match fault.kind.as_str() {
             "add-shard" => {
+                if fault.arg.is_some() {
+                    return Err(
+                        "add-shard takes no shard id: the new shard always gets the next id".into(),
+                    );
+                }
                 if self.router.shards().len() >= 64 {
                     return Err("there are already 64 shards, the most this page allows".into());
                 }
@@ -494,7 +591,7 @@ impl Scenario for Sharding {
                 self.router.scheme().label(),
                 match self.router.scheme() {
                     Scheme::Ring => format!(" with {} virtual nodes each", self.router.vnodes()),
-                    Scheme::ModN => String::new(),
+                    _ => String::new(),
                 }
             ),
             Last::Routed(r) => {
@@ -503,11 +600,27 @@ impl Scenario for Sharding {
                     RouteDetail::ModN { n, index } => {
                         format!("hash mod {n} = {index}, so shard {}", r.shard)
                     }
+                    RouteDetail::Rendezvous { .. } => format!(
+                        "of the {} live shards, shard {} scores this key highest",
+                        self.router.shards().len(),
+                        r.shard
+                    ),
+                    RouteDetail::Jump { n, bucket } => {
+                        format!("jump(hash, {n}) = bucket {bucket}, so shard {}", r.shard)
+                    }
                     RouteDetail::Ring { point } => format!(
                         "the next virtual node clockwise (at {:.1}% of the ring) belongs to shard {}",
                         ring_fraction(point) * 100.0,
                         r.shard
                     ),
+                };
+                let salted = if r.key != e.user_id as u64 {
+                    format!(
+                        " User {HOT_USER} is salted: this order's key is {}",
+                        key_label(r.key, &self.params)
+                    )
+                } else {
+                    String::new()
                 };
                 let what = if let Some(from) = r.moved_from {
                     format!(" This key used to live on shard {from}: its first order since the change goes to shard {}.", r.shard)
@@ -517,7 +630,7 @@ impl Scenario for Sharding {
                     String::new()
                 };
                 format!(
-                    "Order #{} ({}, user {}, {}, {}){}: {}.{}",
+                    "Order #{} ({}, user {}, {}, {}){}{}: {}.{}",
                     e.order_id,
                     e.status.as_str(),
                     e.user_id,
@@ -528,6 +641,7 @@ impl Scenario for Sharding {
                     } else {
                         ""
                     },
+                    salted,
                     how,
                     what
                 )
@@ -538,14 +652,17 @@ impl Scenario for Sharding {
                     MoveKind::Removed(id) => format!("Shard {id} removed"),
                 };
                 format!(
-                    "{change} under {} ({} → {} shards): {} of {} stored keys moved ({}); theory says about {}.",
+                    "{change} under {} ({} → {} shards): {} of {} stored keys moved ({}); theory says about {}.{}",
                     m.scheme.label(),
                     m.shards_before.len(),
                     m.shards_after.len(),
                     count(m.moved.len() as u64),
                     count(m.keys_total),
                     percent(m.moved_fraction()),
-                    percent(m.expected_fraction())
+                    percent(m.expected_fraction()),
+                    m.jump_renumbering()
+                        .map(|t| format!(" Note: {t}."))
+                        .unwrap_or_default()
                 )
             }
         }

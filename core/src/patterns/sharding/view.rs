@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::hash::key_hash;
+use crate::oracle::sharding::{assign, Layout};
+
 use super::router::{Ring, Scheme};
-use super::scenario::{ring_fraction, Last, MoveKind, MoveReport, Sharding};
+use super::scenario::{key_label, ring_fraction, Last, MoveKind, MoveReport, Sharding, HOT_USER};
 
 /// Most arcs the ring picture gets; beyond that the ring is drawn in equal buckets, each
 /// coloured by the shard owning its midpoint (the page says so).
@@ -50,6 +53,106 @@ pub struct ShardingView {
     pub events_max_over_mean: f64,
     pub last: Last,
     pub last_change: Option<Arc<MoveReport>>,
+    pub hot: HotKeyView,
+    /// The two queries of the current step, when an order was routed.
+    pub queries: Option<QueryView>,
+}
+
+/// The hottest user's traffic and where it lands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HotKeyView {
+    pub user: u32,
+    pub events: u64,
+    /// Its share of all routed orders.
+    pub share: f64,
+    /// Sub-keys it is split into (1 = not salted).
+    pub salt: u32,
+    /// `(shard, orders)` for every shard that received its orders, by shard id.
+    pub per_shard: Vec<(u32, u64)>,
+    /// Shards a read of all its orders must touch now (one per distinct sub-key shard).
+    pub read_shards: Vec<u32>,
+}
+
+/// Routing the current order's two typical reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueryView {
+    /// "All orders of user X": has the shard key, so it goes where the key lives.
+    pub by_key_label: String,
+    pub by_key_shards: Vec<u32>,
+    /// "All orders with this status": no shard key, so every shard is asked.
+    pub status: &'static str,
+    pub scatter_shards: Vec<u32>,
+}
+
+/// One point of the virtual-node sweep.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SweepPoint {
+    pub vnodes: u32,
+    pub max_over_mean: f64,
+    pub stddev: f64,
+}
+
+/// Virtual-node counts the sweep tries.
+pub const SWEEP_VNODES: &[u32] = &[1, 2, 5, 10, 20, 50, 100, 200, 500];
+/// Keys the sweep places (user ids 1..=n): enough for a stable shape, cheap enough to
+/// recompute whenever the shard count changes.
+pub const SWEEP_KEYS: u32 = 5000;
+
+/// Keys-per-shard imbalance of a ring over `shards` for each count in [`SWEEP_VNODES`],
+/// placing user ids `1..=min(users, SWEEP_KEYS)` with the oracle's sweep.
+pub fn vnode_sweep(shards: &[u32], users: u32) -> Vec<SweepPoint> {
+    let keys: Vec<u64> = (1..=users.clamp(1, SWEEP_KEYS) as u64).collect();
+    SWEEP_VNODES
+        .iter()
+        .map(|v| {
+            let owners = assign(
+                &Layout::Ring {
+                    shards: shards.to_vec(),
+                    vnodes: *v,
+                },
+                &keys,
+            );
+            let mut counts: Vec<u64> = vec![0; shards.len()];
+            for o in owners {
+                if let Ok(i) = shards.binary_search(&o) {
+                    counts[i] += 1;
+                }
+            }
+            let (max_over_mean, stddev) = imbalance(&counts);
+            SweepPoint {
+                vnodes: *v,
+                max_over_mean,
+                stddev,
+            }
+        })
+        .collect()
+}
+
+fn hot_key_view(s: &Sharding) -> HotKeyView {
+    let p = &s.params;
+    let subkeys: Vec<u64> = if p.salt > 1 {
+        (0..p.salt as u64).map(|i| p.users as u64 + 1 + i).collect()
+    } else {
+        vec![HOT_USER as u64]
+    };
+    let mut read_shards: Vec<u32> = subkeys
+        .iter()
+        .filter_map(|k| s.router.route(key_hash(*k)).map(|r| r.0))
+        .collect();
+    read_shards.sort_unstable();
+    read_shards.dedup();
+    HotKeyView {
+        user: HOT_USER,
+        events: s.hot_events,
+        share: if s.steps_done == 0 {
+            0.0
+        } else {
+            s.hot_events as f64 / s.steps_done as f64
+        },
+        salt: p.salt,
+        per_shard: s.hot_per_shard.entries().to_vec(),
+        read_shards,
+    }
 }
 
 /// `(max / mean, population standard deviation)`; `(1, 0)` when empty.
@@ -162,6 +265,24 @@ impl ShardingView {
             events_max_over_mean,
             last: s.last.clone(),
             last_change: s.last_change.clone(),
+            hot: hot_key_view(s),
+            queries: match &s.last {
+                Last::Routed(r) => {
+                    let user_key = r.event.user_id as u64;
+                    let by_key_shards = if r.event.user_id == HOT_USER && s.params.salt > 1 {
+                        hot_key_view(s).read_shards
+                    } else {
+                        s.router.shards_for_query(Some(key_hash(user_key)))
+                    };
+                    Some(QueryView {
+                        by_key_label: key_label(user_key, &s.params),
+                        by_key_shards,
+                        status: r.event.status.as_str(),
+                        scatter_shards: s.router.shards_for_query(None),
+                    })
+                }
+                _ => None,
+            },
         }
     }
 }
@@ -179,6 +300,51 @@ mod tests {
         assert_eq!(r, 4.0);
         assert!((sd - 12f64.sqrt()).abs() < 1e-12);
         assert_eq!(imbalance(&[]), (1.0, 0.0));
+    }
+
+    #[test]
+    fn the_sweep_evens_out_with_more_vnodes_and_counts_every_key() {
+        let pts = vnode_sweep(&[0, 1, 2, 3], 4000);
+        assert_eq!(pts.len(), SWEEP_VNODES.len());
+        let first = pts[0].max_over_mean;
+        let last = pts[pts.len() - 1].max_over_mean;
+        assert!(last < first, "{last} vs {first}");
+        assert!(last < 1.2, "{last}");
+        assert!(pts
+            .iter()
+            .all(|p| p.max_over_mean >= 1.0 && p.stddev >= 0.0));
+    }
+
+    #[test]
+    fn salting_spreads_the_hot_user_and_widens_its_reads() {
+        use crate::sim::Scenario;
+        let mut p = super::super::ShardingParams {
+            skew: 1.5,
+            events: 3000,
+            ..Default::default()
+        };
+        let run = |p: &super::super::ShardingParams| {
+            let mut s = Sharding::new(p, 3).unwrap();
+            for _ in 0..p.events {
+                s.step();
+            }
+            s.view()
+        };
+        let plain = run(&p);
+        assert_eq!(
+            plain.hot.per_shard.len(),
+            1,
+            "unsalted: one shard takes all of user 1"
+        );
+        assert_eq!(plain.hot.read_shards.len(), 1);
+        assert!(plain.hot.share > 0.1, "{}", plain.hot.share);
+        p.salt = 8;
+        let salted = run(&p);
+        assert!(salted.hot.per_shard.len() > 1);
+        assert_eq!(salted.hot.read_shards.len(), salted.hot.per_shard.len());
+        assert!(salted.events_max_over_mean < plain.events_max_over_mean);
+        let total: u64 = salted.hot.per_shard.iter().map(|e| e.1).sum();
+        assert_eq!(total, salted.hot.events);
     }
 
     #[test]
