@@ -41,7 +41,7 @@ where
                 <h2>"A vs B"</h2>
                 <div data-testid="diff" class="diff">{move || diff.run()}</div>
             </section>
-            <div class="compare-sides">
+            <div class="compare-sides" data-testid="diagram">
                 <section class="panel side" data-testid="side-a" aria-label="Side A">
                     <h2><span class="side-tag">"A"</span>" "{move || label_a.get()}</h2>
                     {move || side_a.run()}

@@ -1,8 +1,9 @@
-//! Criterion benchmarks: workload throughput, sharding steps, and seeking in a
-//! 1,000,000-step run (the number the seek bar's responsiveness depends on).
+//! Criterion benchmarks: workload throughput, sharding steps, routing lookups per scheme,
+//! and seeking in a 1,000,000-step run (the number the seek bar's responsiveness depends on).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use pipelab_core::patterns::sharding::{Sharding, ShardingParams};
+use pipelab_core::hash::key_hash;
+use pipelab_core::patterns::sharding::{Router, Scheme, Sharding, ShardingParams};
 use pipelab_core::sim::{Fault, FaultAt, Scenario, Timeline};
 use pipelab_core::workload::{Workload, WorkloadParams};
 use std::hint::black_box;
@@ -24,17 +25,13 @@ fn workload(c: &mut Criterion) {
 fn sharding_steps(c: &mut Criterion) {
     let mut g = c.benchmark_group("sharding");
     g.throughput(Throughput::Elements(10_000));
-    for scheme in ["modn", "ring"] {
+    for scheme in Scheme::ALL {
         g.bench_with_input(
-            BenchmarkId::new("10k steps", scheme),
-            scheme,
+            BenchmarkId::new("10k steps", scheme.as_str()),
+            &scheme,
             |b, scheme| {
                 let p = ShardingParams {
-                    scheme: if scheme == "ring" {
-                        pipelab_core::patterns::sharding::Scheme::Ring
-                    } else {
-                        pipelab_core::patterns::sharding::Scheme::ModN
-                    },
+                    scheme: *scheme,
                     ..ShardingParams::default()
                 };
                 b.iter(|| {
@@ -43,6 +40,31 @@ fn sharding_steps(c: &mut Criterion) {
                         s.step();
                     }
                     black_box(s.view().keys_stored)
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+/// Lookups per second of each scheme's router: 16 shards (100 vnodes each for the ring),
+/// 10,000 precomputed key hashes per iteration.
+fn routing(c: &mut Criterion) {
+    let mut g = c.benchmark_group("routing 16 shards");
+    g.throughput(Throughput::Elements(10_000));
+    let hashes: Vec<u64> = (0..10_000u64).map(key_hash).collect();
+    for scheme in Scheme::ALL {
+        let router = Router::new(scheme, 16, 100);
+        g.bench_with_input(
+            BenchmarkId::new("10k lookups", scheme.as_str()),
+            &router,
+            |b, router| {
+                b.iter(|| {
+                    let mut sum = 0u64;
+                    for h in &hashes {
+                        sum += router.route(*h).map_or(0, |r| r.0 as u64);
+                    }
+                    black_box(sum)
                 })
             },
         );
@@ -87,5 +109,5 @@ fn seek_million(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, workload, sharding_steps, seek_million);
+criterion_group!(benches, workload, sharding_steps, routing, seek_million);
 criterion_main!(benches);

@@ -33,13 +33,14 @@ fn faults() -> Vec<FaultAt> {
 }
 
 /// Digest of one run: every step's `Debug` view and narration folded in order.
-pub fn run_digest(scheme: &str, skew: &str, seed: u64) -> Result<u64, String> {
+pub fn run_digest(scheme: &str, skew: &str, salt: &str, seed: u64) -> Result<u64, String> {
     let mut params = ShardingParams {
         events: STEPS,
         ..ShardingParams::default()
     };
     params.set("scheme", scheme).map_err(|e| e.to_string())?;
     params.set("skew", skew).map_err(|e| e.to_string())?;
+    params.set("salt", salt).map_err(|e| e.to_string())?;
     let scenario = Sharding::new(&params, seed).map_err(|e| format!("{e:?}"))?;
     let mut timeline = Timeline::new(scenario, faults());
     let mut digest = 0u64;
@@ -60,18 +61,56 @@ pub fn run_digest(scheme: &str, skew: &str, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
-/// One line per run: `sharding scheme=… skew=… seed=… steps=… digest=0x…`.
+/// Digest of a /compare/modn-vs-ring run with the same faults on both sides.
+pub fn compare_digest(seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::sharding::compare::{ModnVsRing, ModnVsRingParams};
+    use pipelab_core::sim::Compare;
+    let mut params = ModnVsRingParams::default();
+    params
+        .set("events", &STEPS.to_string())
+        .map_err(|e| e.to_string())?;
+    let scenario = Compare::<ModnVsRing>::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults());
+    let mut digest = 0u64;
+    loop {
+        let s = timeline.current();
+        digest = fold_digest(digest, &format!("{:?}", s.view()));
+        digest = fold_digest(digest, &s.narrate());
+        if !timeline.step_forward() {
+            break;
+        }
+    }
+    Ok(digest)
+}
+
+/// Runs covered per seed: every scheme, skew, and the salted hot key.
+const RUNS: &[(&str, &str, &str)] = &[
+    ("modn", "0", "1"),
+    ("ring", "0", "1"),
+    ("ring", "1.3", "1"),
+    ("rendezvous", "0", "1"),
+    ("jump", "0.8", "1"),
+    ("ring", "1.5", "8"),
+];
+
+/// One line per run: `sharding scheme=… skew=… salt=… seed=… steps=… digest=0x…`.
 pub fn trace_hashes_text() -> String {
     let mut out = String::new();
     for seed in SEEDS {
-        for (scheme, skew) in [("modn", "0"), ("ring", "0"), ("ring", "1.3")] {
-            let line = match run_digest(scheme, skew, *seed) {
-                Ok(d) => format!("sharding scheme={scheme} skew={skew} seed={seed} steps={STEPS} digest={d:#018x}"),
-                Err(e) => format!("sharding scheme={scheme} skew={skew} seed={seed} error={e}"),
+        for (scheme, skew, salt) in RUNS {
+            let line = match run_digest(scheme, skew, salt, *seed) {
+                Ok(d) => format!("sharding scheme={scheme} skew={skew} salt={salt} seed={seed} steps={STEPS} digest={d:#018x}"),
+                Err(e) => format!("sharding scheme={scheme} skew={skew} salt={salt} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');
         }
+        let line = match compare_digest(*seed) {
+            Ok(d) => format!("compare modn-vs-ring seed={seed} steps={STEPS} digest={d:#018x}"),
+            Err(e) => format!("compare modn-vs-ring seed={seed} error={e}"),
+        };
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }

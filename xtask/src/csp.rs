@@ -93,14 +93,29 @@ fn remove_existing(html: &str) -> String {
 }
 
 /// Just after `<meta charset=…>` when it is in the head, else just after `<head …>`.
+/// Minified HTML may leave out the optional `<head>` tags: the head is then implied from
+/// `<html …>` (or the start) up to `<body`.
 fn insertion_point(html: &str) -> Result<usize> {
     let lower = html.to_ascii_lowercase();
-    let head = find_tag(&lower, "<head", 0).ok_or("index.html has no <head>")?;
-    let head_end = tag_end(html, head).ok_or("the <head> tag is never closed")?;
-    let body = lower[head_end..].find("</head").map(|i| head_end + i);
+    let (head_end, body) = match find_tag(&lower, "<head", 0) {
+        Some(head) => {
+            let head_end = tag_end(html, head).ok_or("the <head> tag is never closed")?;
+            (
+                head_end,
+                lower[head_end..].find("</head").map(|i| head_end + i),
+            )
+        }
+        None => {
+            let start = match find_tag(&lower, "<html", 0) {
+                Some(h) => tag_end(html, h).ok_or("the <html> tag is never closed")?,
+                None => 0,
+            };
+            (start, find_tag(&lower, "<body", start))
+        }
+    };
     let charset = find_all_tags(&lower, "<meta")
         .into_iter()
-        .filter(|&start| start > head_end && body.is_none_or(|b| start < b))
+        .filter(|&start| start >= head_end && body.is_none_or(|b| start < b))
         .find(|&start| {
             tag_end(html, start).is_some_and(|end| has_attribute(&lower[start..end], "charset"))
         });
@@ -205,10 +220,22 @@ mod tests {
     }
 
     #[test]
-    fn falls_back_to_head_and_needs_a_head() {
+    fn falls_back_to_head_or_to_the_implied_head_of_minified_html() {
         let out = inject("<html><head><title>t</title></head></html>").unwrap();
         assert!(out.starts_with(&format!("<html><head>\n{META_START}")));
-        assert!(inject("<html><body></body></html>").is_err());
+        // Minifiers drop the optional <head> tags: the meta still lands in the implied head,
+        // after the charset, and the unquoted module script is hashed.
+        let min = "<!doctype html><html lang=en><meta charset=utf-8><title>t</title><script type=module>go()</script><body></body>";
+        let out = inject(min).unwrap();
+        assert!(
+            out.starts_with(&format!(
+                "<!doctype html><html lang=en><meta charset=utf-8>\n{META_START}"
+            )),
+            "{out}"
+        );
+        assert!(out.contains(&script_hash("go()")));
+        let bare = inject("<html><body></body></html>").unwrap();
+        assert!(bare.starts_with(&format!("<html>\n{META_START}")), "{bare}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use pipelab_core::format::{count, percent};
-use pipelab_core::patterns::sharding::compare::{trade_off, ModnVsRing, ShardingDiff};
+use pipelab_core::patterns::sharding::compare::{code_view, trade_off, ModnVsRing, ShardingDiff};
 use pipelab_core::patterns::sharding::ShardingView;
 use pipelab_core::sim::{Compare, CompareView, Scenario, Side};
 
@@ -11,6 +11,7 @@ use crate::compare::ComparePage;
 use crate::sim::Sim;
 use crate::widgets::badge::{Truth, TruthBadge, TruthScope};
 use crate::widgets::chart::{BarChart, BarData};
+use crate::widgets::code::CodePanel;
 use crate::widgets::explainer::Explainer;
 
 type View = CompareView<ModnVsRing>;
@@ -21,8 +22,12 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("rebalancing", "Copying the rows whose keys changed shard after the fleet changed."),
 ];
 
-/// What one side shows: its shards' key counts, the last change and its oracle badge.
-fn side_view(side: Side, v: &ShardingView) -> impl IntoView {
+/// A shard clicked on either side.
+type Picked = RwSignal<Option<u32>>;
+
+/// What one side shows: its shards' key counts (an SVG bar per shard, clickable), the last
+/// change and its oracle badge.
+fn side_view(side: Side, v: &ShardingView, picked: Picked) -> impl IntoView {
     let prefix = side.prefix();
     let truth = match &v.last_change {
         None => Truth::Pending,
@@ -36,17 +41,28 @@ fn side_view(side: Side, v: &ShardingView) -> impl IntoView {
         }
     };
     let max = v.shards.iter().map(|s| s.keys).max().unwrap_or(0).max(1);
+    let row_h = 22.0;
+    let height = (v.shards.len().max(1) as f64 * row_h + 4.0).to_string();
     let bars = v
         .shards
         .iter()
-        .map(|s| {
-            let width = format!("width:{:.1}%", s.keys as f64 * 100.0 / max as f64);
+        .enumerate()
+        .map(|(i, s)| {
+            let y = i as f64 * row_h + 2.0;
+            let width = 180.0 * s.keys as f64 / max as f64;
+            let id = s.id;
+            let name = format!("shard {}{}", s.id, if s.is_new { " (new)" } else { "" });
             view! {
-                <li class=if s.is_target { "shard-bar target" } else { "shard-bar" }>
-                    <span class="shard-name">{format!("shard {}{}", s.id, if s.is_new { " (new)" } else { "" })}</span>
-                    <span class="bar"><span class=format!("fill s{}", s.id % 10) style=width></span></span>
-                    <span class="shard-keys">{count(s.keys)}</span>
-                </li>
+                <g class=if s.is_target { "shard-bar target" } else { "shard-bar" }
+                    data-inspect=format!("{prefix}-shard-{id}") role="button" tabindex="0"
+                    aria-label=format!("Inspect shard {id}")
+                    on:click=move |_| picked.set(Some(id))
+                    on:keydown=move |ev| if ev.key() == "Enter" { picked.set(Some(id)) }>
+                    <text x="0" y=format!("{:.0}", y + 14.0) class="bar-label">{name}</text>
+                    <rect x="90" y=format!("{y:.0}") width="180" height="16" rx="3" class="bar-bg" />
+                    <rect x="90" y=format!("{y:.0}") width=format!("{width:.1}") height="16" rx="3" class=format!("arc s{}", id % 10) />
+                    <text x="330" y=format!("{:.0}", y + 14.0) text-anchor="end" class="bar-value">{count(s.keys)}</text>
+                </g>
             }
         })
         .collect_view();
@@ -59,7 +75,7 @@ fn side_view(side: Side, v: &ShardingView) -> impl IntoView {
         )
     });
     view! {
-        <ul class="shard-bars" aria-label="Keys per shard">{bars}</ul>
+        <svg class="shard-bars" viewBox=format!("0 0 330 {height}") role="img" aria-label="Keys per shard">{bars}</svg>
         <dl class="stats">
             <div><dt>"Keys: max / mean"</dt><dd data-testid=format!("{prefix}-imbalance")>{format!("{:.2}", v.keys_max_over_mean)}</dd></div>
             <div><dt>"Last shard change"</dt><dd data-testid=format!("{prefix}-moved")>{moved.unwrap_or_else(|| "—".into())}</dd></div>
@@ -137,14 +153,47 @@ pub fn CompareModnRingPage() -> impl IntoView {
         })
     });
     let summary = move || view.with(|v| sim.params.with(|p| trade_off(p, &v.diff)));
+    let picked: Picked = RwSignal::new(None);
+    let code = Memo::new(move |_| sim.with(|t| code_view(&t.current().a, &t.current().b)));
+    let inspect = move || {
+        view.with(|v| match picked.get() {
+            None => "Click a shard's bar on either side to compare it.".to_string(),
+            Some(id) => {
+                let on = |sv: &ShardingView| {
+                    sv.shards.iter().find(|s| s.id == id).map(|s| {
+                        let share = if sv.keys_stored == 0 {
+                            0.0
+                        } else {
+                            s.keys as f64 / sv.keys_stored as f64
+                        };
+                        format!(
+                            "{} keys ({}), {} orders",
+                            count(s.keys),
+                            percent(share),
+                            count(s.events)
+                        )
+                    })
+                };
+                match (on(&v.a), on(&v.b)) {
+                    (None, None) => format!("Shard {id} no longer exists on either side."),
+                    (a, b) => format!(
+                        "Shard {id} — A: {}; B: {}.",
+                        a.unwrap_or_else(|| "gone".into()),
+                        b.unwrap_or_else(|| "gone".into())
+                    ),
+                }
+            }
+        })
+    };
     view! {
         <ComparePage sim=sim title="Compare: mod-N vs consistent hashing"
             lede="The same orders, the same shards, two routing schemes. Step both at once; add or remove a shard and see how many stored keys each side has to move."
             label_a=Signal::derive(move || label(Side::A))
             label_b=Signal::derive(move || label(Side::B))
-            side_a=ViewFn::from(move || view.with(|v| side_view(Side::A, &v.a)).into_any())
-            side_b=ViewFn::from(move || view.with(|v| side_view(Side::B, &v.b)).into_any())
+            side_a=ViewFn::from(move || view.with(|v| side_view(Side::A, &v.a, picked)).into_any())
+            side_b=ViewFn::from(move || view.with(|v| side_view(Side::B, &v.b, picked)).into_any())
             diff=ViewFn::from(move || view.with(|v| diff_view(&v.diff)).into_any())>
+            <div class="inspect" data-testid="inspect" aria-live="polite"><strong>"Inspect: "</strong>{inspect}</div>
             <section class="panel" aria-label="Trade-off">
                 <h2>"The trade-off here"</h2>
                 <p data-testid="trade-off">{summary}</p>
@@ -152,6 +201,7 @@ pub fn CompareModnRingPage() -> impl IntoView {
             <section class="panel">
                 <BarChart id="keys-per-shard" data=chart />
             </section>
+            <CodePanel code=code />
             <Explainer
                 what="Two routers over the same shards and the same stream of orders. Mod-N divides the key's hash by the shard count; consistent schemes (a hash ring with virtual nodes, rendezvous, jump hash) are built so that a change in the fleet only moves the keys that must move."
                 when="Use a consistent scheme when shards come and go (scaling out, failures, rebalancing online); mod-N is fine for a fixed fleet, or when a full reshuffle is cheap."

@@ -161,6 +161,27 @@ fn shard_of(s: &Sharding, key: u64) -> Option<u32> {
     s.router().route(key_hash(key)).map(|r| r.0)
 }
 
+/// Both sides' code in one panel: side A's listing, then side B's, each under a comment
+/// naming its side; the lines the current step exercises are highlighted on both.
+pub fn code_view(a: &Sharding, b: &Sharding) -> crate::sim::CodeView {
+    let (ca, cb) = (super::code::code_view(a), super::code::code_view(b));
+    let mut lines: Vec<&'static str> = vec!["# Side A"];
+    let mut active: Vec<usize> = ca.active.iter().map(|i| i + 1).collect();
+    lines.extend(ca.lines.iter().copied());
+    lines.push("");
+    lines.push("# Side B");
+    let offset = lines.len();
+    active.extend(cb.active.iter().map(|i| i + offset));
+    lines.extend(cb.lines.iter().copied());
+    crate::sim::CodeView {
+        language: "python",
+        title: "Python: side A, then side B",
+        lines,
+        active,
+        note: ca.note.or(cb.note),
+    }
+}
+
 /// The trade-off for these parameters in two or three sentences, from the diff's numbers.
 pub fn trade_off(p: &ModnVsRingParams, d: &ShardingDiff) -> String {
     let (la, lb) = (p.a_scheme.label(), p.b_scheme.label());
@@ -441,6 +462,22 @@ mod tests {
         let (a, _) = d.a_moved.unwrap();
         assert!(after.contains(&count(a)), "{after}");
         assert!(after.contains("re-homes most data"), "{after}");
+    }
+
+    #[test]
+    fn the_code_panel_holds_both_sides_with_their_highlights() {
+        let c = run(3);
+        let v = code_view(&c.a, &c.b);
+        let ca = super::super::code::code_view(&c.a);
+        assert_eq!(
+            v.lines.len(),
+            ca.lines.len() + super::super::code::code_view(&c.b).lines.len() + 3
+        );
+        assert!(v.active.len() >= 2 && v.active.iter().all(|i| *i < v.lines.len()));
+        assert!(
+            v.active.iter().any(|i| *i <= ca.lines.len())
+                && v.active.iter().any(|i| *i > ca.lines.len())
+        );
     }
 
     #[test]
