@@ -15,6 +15,8 @@ after(async () => {
 });
 
 const ROOT = 'page-compare-modn-vs-ring';
+/** The leading count of a readout such as "293 (80.3%)". */
+const leadingCount = (text) => Number(text.trim().split(/\s/)[0].replace(/,/g, ''));
 const ROUTE = '/compare/modn-vs-ring';
 
 test('one fault applies to both sides and the diff shows each side’s moves, checked by the oracle', async () => {
@@ -76,12 +78,30 @@ test('the diff counts keys placed on different shards and the trade-off quotes t
   await env.withPage(async (lab) => {
     await lab.open(`${ROUTE}?v=1&seed=9&events=800&step=800`, ROOT);
     const keys = parseNumber(await lab.text('diff-keys'));
-    const placed = parseNumber(await lab.text('diff-placed'));
+    const placed = leadingCount(await lab.text('diff-placed'));
     // Two unrelated placements over 4 shards agree on about 1/4 of the keys.
     assert.ok(placed / keys > 0.6 && placed / keys < 0.9, `placed differently ${placed} of ${keys}`);
     assert.match(await lab.text('trade-off'), /add one to see it/);
     // Same scheme on both sides: nothing differs.
     await lab.open(`${ROUTE}?v=1&seed=9&events=800&step=800&b.scheme=modn`, ROOT);
-    assert.equal(parseNumber(await lab.text('diff-placed')), 0);
+    assert.equal(leadingCount(await lab.text('diff-placed')), 0);
+  });
+});
+
+test('the predict question is graded on a copy of the live run and leaves the run alone', async () => {
+  await env.withPage(async (lab) => {
+    // Default sides: mod-N (A) moves far more than the ring (B).
+    await lab.open(`${ROUTE}?v=1&seed=3&events=1000&step=600`, ROOT);
+    await lab.page.locator(tid('question-which-moves-more-choice-0')).check();
+    await lab.click('question-which-moves-more-check');
+    assert.equal(await lab.attr('question-which-moves-more-result', 'data-correct'), 'true');
+    assert.match(await lab.text('question-which-moves-more-result'), /side A and .* on side B/);
+    assert.equal(await lab.int('step'), 600);
+    assert.equal(await lab.text('diff-a-moved'), '—', 'asking injected nothing');
+    // Swapped sides: now B moves more, so the same answer is wrong.
+    await lab.open(`${ROUTE}?v=1&seed=3&events=1000&step=600&a.scheme=ring&b.scheme=modn`, ROOT);
+    await lab.page.locator(tid('question-which-moves-more-choice-0')).check();
+    await lab.click('question-which-moves-more-check');
+    assert.equal(await lab.attr('question-which-moves-more-result', 'data-correct'), 'false');
   });
 });

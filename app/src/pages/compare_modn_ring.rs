@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use pipelab_core::format::{count, percent};
 use pipelab_core::patterns::sharding::compare::{code_view, trade_off, ModnVsRing, ShardingDiff};
 use pipelab_core::patterns::sharding::ShardingView;
-use pipelab_core::sim::{Compare, CompareView, Scenario, Side};
+use pipelab_core::sim::{Compare, CompareView, Fault, Scenario, Side};
 
 use crate::compare::ComparePage;
 use crate::sim::Sim;
@@ -13,6 +13,7 @@ use crate::widgets::badge::{Truth, TruthBadge, TruthScope};
 use crate::widgets::chart::{BarChart, BarData};
 use crate::widgets::code::CodePanel;
 use crate::widgets::explainer::Explainer;
+use crate::widgets::questions::{Question, Questions};
 
 type View = CompareView<ModnVsRing>;
 
@@ -102,13 +103,56 @@ fn diff_view(d: &ShardingDiff) -> impl IntoView {
     view! {
         <dl class="stats">
             <div><dt>"Keys stored"</dt><dd data-testid="diff-keys">{count(d.keys_stored)}</dd></div>
-            <div><dt>"On different shards"</dt><dd data-testid="diff-placed">{count(d.placed_differently)}</dd></div>
+            <div><dt>"On different shards"</dt><dd data-testid="diff-placed">{format!("{} ({})", count(d.placed_differently), frac(d.placed_differently, d.keys_stored))}</dd></div>
             <div><dt>"Moved by A"</dt><dd data-testid="diff-a-moved">{d.a_moved.map(|m| count(m.0)).unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt>"Moved by B"</dt><dd data-testid="diff-b-moved">{d.b_moved.map(|m| count(m.0)).unwrap_or_else(|| "—".into())}</dd></div>
         </dl>
-        <p class="hint">{format!("{} of {} stored keys ({}) sit on a different shard under A than under B.", count(d.placed_differently), count(d.keys_stored), frac(d.placed_differently, d.keys_stored))}</p>
         <p class="hint">{change}</p>
     }
+}
+
+/// Predict which side moves more if a shard joined now (answered on a copy of the run),
+/// and one on what the two schemes share.
+fn questions(sim: Sim<Compare<ModnVsRing>>) -> Vec<Question> {
+    let more = Callback::new(move |()| {
+        sim.with_untracked(|t| {
+            let mut c = t.current().clone();
+            if let Err(e) = c.apply(&Fault::new("add-shard")) {
+                return (2, format!("No shard can be added here ({e})."));
+            }
+            let d = c.view().diff;
+            let (a, b) = (d.a_moved.map_or(0, |m| m.0), d.b_moved.map_or(0, |m| m.0));
+            let pick = match a.cmp(&b) {
+                std::cmp::Ordering::Greater => 0,
+                std::cmp::Ordering::Less => 1,
+                std::cmp::Ordering::Equal => 2,
+            };
+            (pick, format!("Adding a shard to a copy of this very state moves {} keys on side A and {} on side B.", count(a), count(b)))
+        })
+        .unwrap_or((2, String::new()))
+    });
+    vec![
+        Question {
+            id: "which-moves-more",
+            prompt:
+                "Predict: if a shard joined both sides now, which side would move more stored keys?"
+                    .into(),
+            choices: vec!["Side A".into(), "Side B".into(), "Both the same".into()],
+            answer: more,
+        },
+        Question {
+            id: "both-hot",
+            prompt: "Which problem does neither side solve?".into(),
+            choices: vec![
+                "Uneven keys per shard".into(),
+                "Moving keys when a shard is added".into(),
+                "A single hot user overloading one shard".into(),
+            ],
+            answer: Callback::new(|()| {
+                (2, "Any hash scheme sends every order of one key to one shard; splitting the key (salting) is the fix, on the sharding page.".into())
+            }),
+        },
+    ]
 }
 
 #[component]
@@ -202,6 +246,7 @@ pub fn CompareModnRingPage() -> impl IntoView {
                 <BarChart id="keys-per-shard" data=chart />
             </section>
             <CodePanel code=code />
+            <Questions questions=questions(sim) />
             <Explainer
                 what="Two routers over the same shards and the same stream of orders. Mod-N divides the key's hash by the shard count; consistent schemes (a hash ring with virtual nodes, rendezvous, jump hash) are built so that a change in the fleet only moves the keys that must move."
                 when="Use a consistent scheme when shards come and go (scaling out, failures, rebalancing online); mod-N is fine for a fixed fleet, or when a full reshuffle is cheap."

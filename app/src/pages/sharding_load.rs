@@ -124,25 +124,11 @@ pub fn VnodeSweep(sim: Sim<Sharding>) -> impl IntoView {
             second: None,
         }
     });
-    let rows = move || {
-        points
-            .get()
-            .into_iter()
-            .map(|p| {
-                view! { <tr><td>{p.vnodes}</td><td>{format!("{:.2}", p.max_over_mean)}</td><td>{format!("{:.1}", p.stddev)}</td></tr> }
-            })
-            .collect_view()
-    };
     view! {
-        <section class="panel lazy" aria-label="Imbalance against virtual nodes">
+        <section class="panel lazy" data-testid="vnode-sweep" aria-label="Imbalance against virtual nodes">
             <h2>"Imbalance against virtual nodes"</h2>
             <p class="hint">"The same keys placed on a ring with 1 to 500 points per shard. Few points leave some shards with long arcs and far more keys; many points even it out — for keys, not for a hot key's traffic."</p>
             <BarChart id="vnode-sweep" data=data />
-            <table class="sweep" data-testid="vnode-sweep">
-                <caption>"Sweep (keys per shard)"</caption>
-                <thead><tr><th scope="col">"Virtual nodes"</th><th scope="col">"max / mean"</th><th scope="col">"std. dev."</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
         </section>
     }
 }
