@@ -142,9 +142,20 @@ function mainThreadTasks(traceBuffer) {
   const mains = new Set(
     events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
   );
-  return events
+  // RunTask and ThreadControllerImpl::RunTask nest: keep only the outermost of each task.
+  const all = events
     .filter((e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`) && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask'))
-    .map((e) => ({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 }));
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const t0 = all.length ? all[0].ts : 0;
+  const out = [];
+  const ends = new Map();
+  for (const e of all) {
+    const thread = `${e.pid}:${e.tid}`;
+    if (e.ts < (ends.get(thread) ?? -Infinity)) continue;
+    ends.set(thread, e.ts + e.dur);
+    out.push({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000, at: (e.ts - t0) / 1000 });
+  }
+  return out;
 }
 
 const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline'];
@@ -154,7 +165,7 @@ function taskSummary(tasks) {
   const slow = tasks.filter((t) => t.wall > 50);
   return `Chrome trace of ${tasks.length} main-thread tasks: longest wall ${fmt(Math.max(0, ...tasks.map((t) => t.wall)))} ms, ` +
     `longest CPU ${fmt(Math.max(0, ...tasks.map((t) => t.cpu)))} ms, ${tasks.filter((t) => t.cpu > 50).length} over 50 ms of CPU` +
-    `${slow.length ? `; the tasks over 50 ms wall used ${slow.map((t) => `${fmt(t.cpu)}/${fmt(t.wall)}`).join(', ')} ms CPU/wall` : ''}`;
+    `${slow.length ? `; the tasks over 50 ms wall used ${slow.map((t) => `${fmt(t.cpu)}/${fmt(t.wall)} ms CPU/wall at ${fmt(t.at / 1000, 2)} s`).join(', ')}` : ''}`;
 }
 
 async function autoplay(env) {

@@ -27,13 +27,9 @@ const SINGLETON_HOOKS = [
   'preset', 'reset', 'next-notable', 'code-panel', 'explainer', 'diagram',
 ];
 
-/** A compare page has no single picture or code panel: its two sides and the diff instead. */
-const PATTERN_ONLY_HOOKS = ['code-panel', 'diagram'];
+/** A compare page has every hook above once (its `diagram` holds both sides) plus these. */
 const COMPARE_HOOKS = ['diff', 'side-a', 'side-b'];
-const hooksFor = (page) =>
-  page.kind === 'compare'
-    ? [...SINGLETON_HOOKS.filter((h) => !PATTERN_ONLY_HOOKS.includes(h)), ...COMPARE_HOOKS]
-    : SINGLETON_HOOKS;
+const hooksFor = (page) => (page.kind === 'compare' ? [...SINGLETON_HOOKS, ...COMPARE_HOOKS] : SINGLETON_HOOKS);
 
 /** Selectors for the families of hooks (built with tid's attribute form). */
 const PARAM_CONTROLS = '[data-testid^="param-"]:not([data-testid$="-error"])';
