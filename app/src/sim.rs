@@ -365,8 +365,12 @@ where
 
     /// Injects a fault at the current step.
     pub fn inject(&self, kind: &str) {
+        self.inject_fault(Fault::new(kind));
+    }
+
+    /// Injects `fault` (with its argument, e.g. which shard) at the current step.
+    pub fn inject_fault(&self, fault: Fault) {
         self.playing.set(false);
-        let fault = Fault::new(kind);
         match self
             .mutate(|t| t.inject(fault))
             .unwrap_or(Err("the page was closed".into()))

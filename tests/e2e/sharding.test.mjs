@@ -224,6 +224,18 @@ describe('issue 3: four schemes, hot key, queries, questions', () => {
     });
   });
 
+  test('any shard can be removed from the inspect panel; under jump hash a middle one renumbers the rest', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/sharding?v=1&seed=7&scheme=jump&shards=5&events=2000&step=1000', ROOT);
+      await lab.click('shard-1');
+      await lab.click('inspect-remove-shard');
+      await lab.until(() => lab.page.evaluate(() => location.search), (q) => q.includes('1000:remove-shard:1'), 'the fault with its shard in the URL');
+      assertMoved(await readMoved(lab), 0.6, 0.95, 'jump, shard 1 removed from the inspect panel');
+      assert.equal(await lab.count('shard-1'), 0, 'shard 1 is gone');
+      assert.ok(!(await lab.visible('inspect-remove-shard')), 'no remove button for a shard that no longer exists');
+    });
+  });
+
   test('a hot key stays on one shard until salted; salting spreads it and widens its reads', async () => {
     await env.withPage(async (lab) => {
       const base = '/sharding?v=1&seed=3&skew=1.5&events=3000&step=3000';

@@ -278,9 +278,23 @@ fn InspectPanel(
         }),
     }
     };
+    // A shard can be removed from here: the fault button always takes the last one, and
+    // jump hash's constraint only shows when another one goes.
+    let removable = move || match inspect.get() {
+        Some(Inspect::Shard(id))
+            if view.with(|v| v.shards.len() > 1 && v.shards.iter().any(|s| s.id == id)) =>
+        {
+            Some(id)
+        }
+        _ => None,
+    };
     view! {
         <div class="inspect" data-testid="inspect" aria-live="polite">
-            <strong>"Inspect: "</strong>{body}
+            <strong>"Inspect: "</strong>{body}" "
+            <button data-testid="inspect-remove-shard" hidden=move || removable().is_none()
+                on:click=move |_| if let Some(id) = removable() { sim.inject_fault(Fault::with_arg("remove-shard", id)) }>
+                "Remove this shard here"
+            </button>
         </div>
     }
 }

@@ -41,7 +41,7 @@ pub fn HotKeyPanel(view: Memo<ShardingView>) -> impl IntoView {
                 )
             } else {
                 format!(
-                    "Every order of user {} goes to the same shard whatever the scheme or the number of virtual nodes: hashing spreads keys, not traffic. Raise “Salt the hot key into” to split it.",
+                    "Every order of user {} lands on one shard whatever the scheme: hashing spreads keys, not traffic. Salt it to split it.",
                     h.user
                 )
             };
@@ -127,7 +127,7 @@ pub fn VnodeSweep(sim: Sim<Sharding>) -> impl IntoView {
     view! {
         <section class="panel lazy" data-testid="vnode-sweep" aria-label="Imbalance against virtual nodes">
             <h2>"Imbalance against virtual nodes"</h2>
-            <p class="hint">"The same keys placed on a ring with 1 to 500 points per shard. Few points leave some shards with long arcs and far more keys; many points even it out — for keys, not for a hot key's traffic."</p>
+            <p class="hint">"The same keys on rings with 1 to 500 points per shard: few points leave long arcs and uneven shards; many even out keys (not a hot key's traffic)."</p>
             <BarChart id="vnode-sweep" data=data />
         </section>
     }

@@ -12,7 +12,7 @@ const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "scheme",
         label: "Scheme",
-        help: "How a user id picks its shard: hash mod the shard count, the first virtual node clockwise on a hash ring, the shard with the highest hash(key, shard) score (rendezvous), or jump consistent hash over numbered buckets.",
+        help: "How a user id picks its shard (each scheme is in the glossary below).",
         kind: ParamKind::Choice(&[
             ("modn", "mod-N (hash % N)"),
             ("ring", "consistent-hash ring"),
@@ -53,7 +53,7 @@ const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "salt",
         label: "Salt the hot key into",
-        help: "Split user 1 (the hottest under skew) into this many sub-keys, user#0..user#S-1, so its orders spread over shards; reading that user then touches up to S shards. 1 = no salting.",
+        help: "Split user 1 (the hottest) into S sub-keys so its orders spread; reading it then asks up to S shards. 1 = off.",
         kind: ParamKind::Int { min: 1, max: 16 },
     },
 ];
