@@ -21,6 +21,7 @@ use pipelab_app::widgets::explainer::Explainer;
 use pipelab_app::widgets::faults::{FaultButtons, FaultList};
 use pipelab_app::widgets::help::{HelpOverlay, KEYS};
 use pipelab_app::widgets::narration::{Narration, NarrationLog, ROW_PX};
+use pipelab_app::widgets::questions::{Question, Questions};
 use pipelab_app::widgets::scenario::{ParamForm, PitfallToggles, Presets, SeedInput};
 use pipelab_app::widgets::table::DataTable;
 use pipelab_app::widgets::transport::Transport;
@@ -1090,9 +1091,67 @@ async fn code_panel_marks_the_active_lines() {
     });
     settle().await;
     assert_eq!(active_of(&fx), vec![true, false, false, false]);
+    // Only the highlight changed: the line elements are the same nodes, not re-rendered.
+    let after = fx.all("[data-testid=\"code-panel\"] [data-active]");
+    for (a, b) in lines.iter().zip(&after) {
+        assert!(a.is_same_node(Some(b)), "a code line was re-rendered for a highlight change");
+    }
     let note = fx.all(".pitfall-note");
     assert_eq!(note.len(), 1);
     assert!(text(&note[0]).contains("mod N moves almost every key"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Questions
+// ---------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn questions_are_graded_only_on_check_with_the_answers_explanation() {
+    let asked = Arc::new(Mutex::new(0u32));
+    let counter = asked.clone();
+    let fx = mount(move || {
+        let counter = counter.clone();
+        let answer = Callback::new(move |()| {
+            *counter.lock().unwrap() += 1;
+            (1usize, "because the simulation says so".to_string())
+        });
+        view! {
+            <Questions questions=vec![Question {
+                id: "q1",
+                prompt: "Which one?".into(),
+                choices: vec!["first".into(), "second".into()],
+                answer,
+            }] />
+        }
+    });
+    settle().await;
+    assert!(text(&fx.get("question-q1")).contains("Which one?"));
+    assert!(fx.find("question-q1-result").is_none(), "no result before checking");
+
+    // Check with nothing picked: a prompt, and the answer is not computed.
+    click(&fx.get("question-q1-check"));
+    settle().await;
+    assert!(text(&fx.get("question-q1-result")).contains("Pick an answer first"));
+    assert_eq!(*asked.lock().unwrap(), 0);
+
+    // A wrong pick, then check.
+    click(&fx.get("question-q1-choice-0"));
+    settle().await;
+    assert!(fx.find("question-q1-result").is_none(), "changing the choice clears the result");
+    click(&fx.get("question-q1-check"));
+    settle().await;
+    let result = fx.get("question-q1-result");
+    assert_eq!(attr(&result, "data-correct"), "false");
+    assert!(text(&result).contains("because the simulation says so"));
+    assert_eq!(*asked.lock().unwrap(), 1);
+
+    // The right pick.
+    click(&fx.get("question-q1-choice-1"));
+    settle().await;
+    click(&fx.get("question-q1-check"));
+    settle().await;
+    assert_eq!(attr(&fx.get("question-q1-result"), "data-correct"), "true");
+    assert_eq!(*asked.lock().unwrap(), 2);
 }
 
 // ---------------------------------------------------------------------------------------
