@@ -1094,7 +1094,10 @@ async fn code_panel_marks_the_active_lines() {
     // Only the highlight changed: the line elements are the same nodes, not re-rendered.
     let after = fx.all("[data-testid=\"code-panel\"] [data-active]");
     for (a, b) in lines.iter().zip(&after) {
-        assert!(a.is_same_node(Some(b)), "a code line was re-rendered for a highlight change");
+        assert!(
+            a.is_same_node(Some(b)),
+            "a code line was re-rendered for a highlight change"
+        );
     }
     let note = fx.all(".pitfall-note");
     assert_eq!(note.len(), 1);
@@ -1126,7 +1129,10 @@ async fn questions_are_graded_only_on_check_with_the_answers_explanation() {
     });
     settle().await;
     assert!(text(&fx.get("question-q1")).contains("Which one?"));
-    assert!(fx.find("question-q1-result").is_none(), "no result before checking");
+    assert!(
+        fx.find("question-q1-result").is_none(),
+        "no result before checking"
+    );
 
     // Check with nothing picked: a prompt, and the answer is not computed.
     click(&fx.get("question-q1-check"));
@@ -1137,7 +1143,10 @@ async fn questions_are_graded_only_on_check_with_the_answers_explanation() {
     // A wrong pick, then check.
     click(&fx.get("question-q1-choice-0"));
     settle().await;
-    assert!(fx.find("question-q1-result").is_none(), "changing the choice clears the result");
+    assert!(
+        fx.find("question-q1-result").is_none(),
+        "changing the choice clears the result"
+    );
     click(&fx.get("question-q1-check"));
     settle().await;
     let result = fx.get("question-q1-result");
