@@ -79,7 +79,9 @@ fn criterion_summary(output: &str) -> Vec<String> {
     let mut name: Option<&str> = None;
     for line in output.lines() {
         let trimmed = line.trim();
-        if trimmed.is_empty() {
+        // Libtest's listing of ignored unit tests (`test sim::time::… ... ignored`) is
+        // interleaved with criterion's output and names modules like `time::`.
+        if trimmed.is_empty() || trimmed.starts_with("test ") || trimmed.starts_with("running ") {
             continue;
         }
         let is_figure = trimmed.starts_with("time:") || trimmed.starts_with("thrpt:");
@@ -142,6 +144,8 @@ mod tests {
     #[test]
     fn picks_criterion_figures() {
         let out = "\
+running 52 tests
+test sim::time::tests::epoch_is_new_year_2024 ... ignored
 Benchmarking workload/events: Warming up for 3.0000 s
 workload/events         time:   [1.0 ms 1.1 ms 1.2 ms]
                         thrpt:  [8.0 Melem/s 8.5 Melem/s 9.0 Melem/s]
