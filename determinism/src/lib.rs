@@ -32,6 +32,23 @@ fn faults() -> Vec<FaultAt> {
     ]
 }
 
+/// Every step's `Debug` view and narration of a whole run, folded in order.
+fn fold_run<S: Scenario>(timeline: &mut Timeline<S>) -> u64
+where
+    S::View: std::fmt::Debug,
+{
+    let mut digest = 0u64;
+    loop {
+        let s = timeline.current();
+        digest = fold_digest(digest, &format!("{:?}", s.view()));
+        digest = fold_digest(digest, &s.narrate());
+        if !timeline.step_forward() {
+            break;
+        }
+    }
+    digest
+}
+
 /// Digest of one run: every step's `Debug` view and narration folded in order.
 pub fn run_digest(scheme: &str, skew: &str, salt: &str, seed: u64) -> Result<u64, String> {
     let mut params = ShardingParams {
@@ -43,15 +60,7 @@ pub fn run_digest(scheme: &str, skew: &str, salt: &str, seed: u64) -> Result<u64
     params.set("salt", salt).map_err(|e| e.to_string())?;
     let scenario = Sharding::new(&params, seed).map_err(|e| format!("{e:?}"))?;
     let mut timeline = Timeline::new(scenario, faults());
-    let mut digest = 0u64;
-    loop {
-        let s = timeline.current();
-        digest = fold_digest(digest, &format!("{:?}", s.view()));
-        digest = fold_digest(digest, &s.narrate());
-        if !timeline.step_forward() {
-            break;
-        }
-    }
+    let mut digest = fold_run(&mut timeline);
     // Step back through part of the run too: replay must land on identical states.
     for _ in 0..100 {
         timeline.step_back();
@@ -71,16 +80,7 @@ pub fn compare_digest(seed: u64) -> Result<u64, String> {
         .map_err(|e| e.to_string())?;
     let scenario = Compare::<ModnVsRing>::new(&params, seed).map_err(|e| format!("{e:?}"))?;
     let mut timeline = Timeline::new(scenario, faults());
-    let mut digest = 0u64;
-    loop {
-        let s = timeline.current();
-        digest = fold_digest(digest, &format!("{:?}", s.view()));
-        digest = fold_digest(digest, &s.narrate());
-        if !timeline.step_forward() {
-            break;
-        }
-    }
-    Ok(digest)
+    Ok(fold_run(&mut timeline))
 }
 
 /// Runs covered per seed: every scheme, skew, and the salted hot key.

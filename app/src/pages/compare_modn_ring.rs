@@ -8,8 +8,9 @@ use pipelab_core::patterns::sharding::ShardingView;
 use pipelab_core::sim::{Compare, CompareView, Fault, Scenario, Side};
 
 use crate::compare::ComparePage;
+use crate::pages::sharding::moved_truth;
 use crate::sim::Sim;
-use crate::widgets::badge::{Truth, TruthBadge, TruthScope};
+use crate::widgets::badge::{TruthBadge, TruthScope};
 use crate::widgets::chart::{BarChart, BarData};
 use crate::widgets::code::CodePanel;
 use crate::widgets::explainer::Explainer;
@@ -30,17 +31,7 @@ type Picked = RwSignal<Option<u32>>;
 /// change and its oracle badge.
 fn side_view(side: Side, v: &ShardingView, picked: Picked) -> impl IntoView {
     let prefix = side.prefix();
-    let truth = match &v.last_change {
-        None => Truth::Pending,
-        Some(m) => {
-            let delta = m.moved.len() as i64 - m.truth_moved as i64;
-            if delta == 0 && m.truth_same_keys {
-                Truth::Correct
-            } else {
-                Truth::Wrong(delta)
-            }
-        }
-    };
+    let truth = moved_truth(v.last_change.as_deref());
     let max = v.shards.iter().map(|s| s.keys).max().unwrap_or(0).max(1);
     let row_h = 22.0;
     let height = (v.shards.len().max(1) as f64 * row_h + 4.0).to_string();

@@ -9,7 +9,9 @@ use pipelab_core::format::{count, percent};
 use pipelab_core::hash::key_hash;
 use pipelab_core::patterns::sharding::code::code_view;
 use pipelab_core::patterns::sharding::scenario::{key_label, ring_fraction, Last};
-use pipelab_core::patterns::sharding::{RingArc, RouteDetail, Scheme, Sharding, ShardingView};
+use pipelab_core::patterns::sharding::{
+    MoveReport, RingArc, RouteDetail, Scheme, Sharding, ShardingView,
+};
 use pipelab_core::sim::{Fault, Scenario};
 
 use crate::pages::sharding_load::{HotKeyPanel, QueriesPanel, VnodeSweep};
@@ -299,10 +301,10 @@ fn InspectPanel(
     }
 }
 
-fn metrics_view(v: &ShardingView) -> impl IntoView {
-    let dash = || "—".to_string();
-    let m = v.last_change.clone();
-    let truth = match &m {
+/// The `truth-keys-moved` badge for the last shard change: correct only when our moved set
+/// equals the oracle's key for key; pending before any change.
+pub fn moved_truth(m: Option<&MoveReport>) -> Truth {
+    match m {
         None => Truth::Pending,
         Some(m) => {
             let delta = m.moved.len() as i64 - m.truth_moved as i64;
@@ -312,7 +314,13 @@ fn metrics_view(v: &ShardingView) -> impl IntoView {
                 Truth::Wrong(delta)
             }
         }
-    };
+    }
+}
+
+fn metrics_view(v: &ShardingView) -> impl IntoView {
+    let dash = || "—".to_string();
+    let m = v.last_change.clone();
+    let truth = moved_truth(m.as_deref());
     let hint = match &m {
         None => "No shard has been added or removed yet: press “Add a shard” or pick a preset."
             .to_string(),

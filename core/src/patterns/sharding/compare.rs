@@ -37,12 +37,11 @@ impl Default for ModnVsRingParams {
     }
 }
 
-const SCHEMES: &[(&str, &str)] = &[
-    ("modn", "mod-N (hash % N)"),
-    ("ring", "consistent-hash ring"),
-    ("rendezvous", "rendezvous (highest random weight)"),
-    ("jump", "jump consistent hash"),
-];
+/// The scheme choices, as the sharding page offers them.
+const SCHEMES: &[(&str, &str)] = match super::params::SPECS[0].kind {
+    ParamKind::Choice(c) => c,
+    _ => &[],
+};
 
 const SPECS: &[ParamSpec] = &[
     ParamSpec {
@@ -57,42 +56,13 @@ const SPECS: &[ParamSpec] = &[
         help: "How side B routes a user id to a shard.",
         kind: ParamKind::Choice(SCHEMES),
     },
-    ParamSpec {
-        name: "shards",
-        label: "Shards",
-        help: "Shards at the start, the same on both sides.",
-        kind: ParamKind::Int { min: 1, max: 64 },
-    },
-    ParamSpec {
-        name: "vnodes",
-        label: "Virtual nodes per shard",
-        help: "Points per shard for a side using the ring.",
-        kind: ParamKind::Int { min: 1, max: 500 },
-    },
-    ParamSpec {
-        name: "users",
-        label: "Users (keys)",
-        help: "Distinct user ids in the shared workload.",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 100_000,
-        },
-    },
-    ParamSpec {
-        name: "events",
-        label: "Events",
-        help: "Orders in the run; one step routes one order on both sides.",
-        kind: ParamKind::Int {
-            min: 1,
-            max: super::params::MAX_EVENTS,
-        },
-    },
-    ParamSpec {
-        name: "skew",
-        label: "Key skew (Zipf s)",
-        help: "0 = every user equally active; higher = a few users place most orders.",
-        kind: ParamKind::Float { min: 0.0, max: 3.0 },
-    },
+    // The shared fields, exactly as the sharding page defines them (indices into its
+    // SPECS: shards, vnodes, users, events, skew).
+    super::params::SPECS[1],
+    super::params::SPECS[2],
+    super::params::SPECS[3],
+    super::params::SPECS[4],
+    super::params::SPECS[5],
 ];
 
 fn scheme_of(text: &str) -> Scheme {
@@ -478,6 +448,16 @@ mod tests {
             v.active.iter().any(|i| *i <= ca.lines.len())
                 && v.active.iter().any(|i| *i > ca.lines.len())
         );
+    }
+
+    #[test]
+    fn the_shared_fields_are_the_sharding_pages_own() {
+        let names: Vec<&str> = ModnVsRingParams::specs().iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            ["a.scheme", "b.scheme", "shards", "vnodes", "users", "events", "skew"]
+        );
+        assert_eq!(SCHEMES.len(), 4);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use super::router::Scheme;
 /// Largest run the page allows (PAGE-CONTRACT.md asks for at least 1,000,000).
 pub const MAX_EVENTS: i64 = 1_000_000;
 
-const SPECS: &[ParamSpec] = &[
+/// Every sharding parameter, in form order (the compare page reuses the shared ones).
+pub(super) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "scheme",
         label: "Scheme",
