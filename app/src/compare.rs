@@ -23,6 +23,9 @@ pub fn ComparePage<P: Pair>(
     side_a: ViewFn,
     side_b: ViewFn,
     diff: ViewFn,
+    /// Where the reference note's mistake shows on this page, when it is not a toggle.
+    #[prop(optional)]
+    pitfall_instead: Option<&'static str>,
     children: Children,
 ) -> impl IntoView
 where
@@ -57,7 +60,7 @@ where
                     <SimNarrationLog ui=ui />
                 </div>
                 <aside class="col-side">
-                    <SimScenarioPanel ui=ui />
+                    <SimScenarioPanel ui=ui pitfall_instead=pitfall_instead.unwrap_or("") />
                     <SimFaultsPanel ui=ui />
                 </aside>
             </div>

@@ -227,7 +227,8 @@ pub fn CompareModnRingPage() -> impl IntoView {
             label_b=Signal::derive(move || label(Side::B))
             side_a=ViewFn::from(move || view.with(|v| side_view(Side::A, &v.a, picked)).into_any())
             side_b=ViewFn::from(move || view.with(|v| side_view(Side::B, &v.b, picked)).into_any())
-            diff=ViewFn::from(move || view.with(|v| diff_view(&v.diff)).into_any())>
+            diff=ViewFn::from(move || view.with(|v| diff_view(&v.diff)).into_any())
+            pitfall_instead="The note's ShardManager calls md5(key) % N “consistent hashing”: that is side A here. Add a shard and compare the keys each side moves.">
             <div class="inspect" data-testid="inspect" aria-live="polite"><strong>"Inspect: "</strong>{inspect}</div>
             <section class="panel" aria-label="Trade-off">
                 <h2>"The trade-off here"</h2>
