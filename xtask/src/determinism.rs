@@ -81,7 +81,8 @@ fn indent(text: &str) -> String {
 /// Builds the crate for wasm32 in release mode and generates Node bindings; returns the JS
 /// module's path.
 fn build_for_node(ctx: &Ctx) -> Result<PathBuf> {
-    ctx.run(ctx.cargo().args([
+    let mut cargo = ctx.cargo();
+    cargo.args([
         "build",
         "--release",
         "-p",
@@ -89,7 +90,13 @@ fn build_for_node(ctx: &Ctx) -> Result<PathBuf> {
         "--target",
         "wasm32-unknown-unknown",
         "--lib",
-    ]))?;
+    ]);
+    // The same flags as the release build of dist/, so the two share compiled crates
+    // instead of rebuilding each other's (a flag change invalidates Cargo's cache).
+    if let Some(flags) = crate::release::wasm_rustflags() {
+        cargo.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", flags);
+    }
+    ctx.run(&mut cargo)?;
     let wasm = ctx
         .target
         .join("wasm32-unknown-unknown/release")

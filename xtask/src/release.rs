@@ -7,11 +7,32 @@ use crate::Result;
 /// `trunk build --release --offline`, then the CSP meta in `dist/index.html`.
 pub fn build(ctx: &Ctx) -> Result {
     // `--offline` must follow `build`: before it, the flag swallows the sub-command.
-    ctx.run(
-        ctx.command("trunk")
-            .args(["build", "--release", "--offline"]),
-    )?;
+    let mut trunk = ctx.command("trunk");
+    trunk.args(["build", "--release", "--offline"]);
+    if let Some(flags) = wasm_rustflags() {
+        trunk.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", flags);
+    }
+    ctx.run(&mut trunk)?;
     add_csp(ctx)
+}
+
+/// The wasm32 flags of `.cargo/config.toml` plus a path remap: panic locations embed the
+/// crates' paths under Cargo's home, so without it the download's bytes (and the size
+/// budget's margin) would depend on where a machine keeps `~/.cargo`. The remap makes them
+/// `crates/index.crates.io-…/<crate>/src/…` everywhere (and a little shorter).
+pub(crate) fn wasm_rustflags() -> Option<String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))?;
+    let registry = home.join("registry").join("src");
+    let registry = registry.to_str()?;
+    // Cargo splits this variable on spaces: a home with a space keeps the plain flags.
+    if registry.contains(' ') {
+        return None;
+    }
+    Some(format!(
+        "--cfg erase_components --remap-path-prefix={registry}=crates"
+    ))
 }
 
 /// Adds (or refreshes) the CSP meta in `dist/index.html`; safe to run repeatedly.

@@ -15,6 +15,7 @@ use crate::widgets::chart::{BarChart, BarData};
 use crate::widgets::code::CodePanel;
 use crate::widgets::explainer::Explainer;
 use crate::widgets::questions::{Question, Questions};
+use crate::widgets::table::DataTable;
 
 type View = CompareView<ModnVsRing>;
 
@@ -188,6 +189,32 @@ pub fn CompareModnRingPage() -> impl IntoView {
         })
     });
     let summary = move || view.with(|v| sim.params.with(|p| trade_off(p, &v.diff)));
+    // Keys per shard on both sides; the shard that just received an order on either side
+    // is highlighted.
+    let rows = Signal::derive(move || {
+        view.with(|v| {
+            let keys = |sv: &ShardingView, id: u32| {
+                sv.shards
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map_or("—".to_string(), |s| count(s.keys))
+            };
+            v.a.shards
+                .iter()
+                .map(|s| vec![s.id.to_string(), keys(&v.a, s.id), keys(&v.b, s.id)])
+                .collect::<Vec<_>>()
+        })
+    });
+    let just_routed = Signal::derive(move || {
+        view.with(|v| {
+            v.a.shards
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| s.is_target || v.b.shards.get(*i).is_some_and(|b| b.is_target))
+                .map(|(i, _)| i)
+                .collect()
+        })
+    });
     let picked: Picked = RwSignal::new(None);
     let code = Memo::new(move |_| sim.with(|t| code_view(&t.current().a, &t.current().b)));
     let inspect = move || {
@@ -236,6 +263,7 @@ pub fn CompareModnRingPage() -> impl IntoView {
             </section>
             <section class="panel">
                 <BarChart id="keys-per-shard" data=chart />
+                <DataTable id="sides" caption="Keys per shard on each side" columns=&["Shard", "A keys", "B keys"] rows=rows highlight=just_routed />
             </section>
             <CodePanel code=code />
             <Questions questions=questions(sim) />
