@@ -105,3 +105,22 @@ test('the predict question is graded on a copy of the live run and leaves the ru
     assert.equal(await lab.attr('question-which-moves-more-result', 'data-correct'), 'false');
   });
 });
+
+test('both sides’ keys per shard export as CSV with the same numbers the sides show', async () => {
+  await env.withPage(async (lab) => {
+    await lab.open(`${ROUTE}?v=1&seed=5&events=600&step=600&faults=300:add-shard`, ROOT);
+    const [download] = await Promise.all([
+      lab.page.waitForEvent('download'),
+      lab.click('table-sides-csv'),
+    ]);
+    const path = await download.path();
+    const csv = (await import('node:fs')).readFileSync(path, 'utf8').trim().split(/\r?\n/);
+    assert.equal(csv[0], 'Shard,A keys,B keys');
+    assert.equal(csv.length, 1 + 5, 'five shards after one was added');
+    // Each side's bar values match the CSV columns.
+    for (const [col, side] of [[1, 'side-a'], [2, 'side-b']]) {
+      const shown = (await lab.page.locator(`${tid(side)} .bar-value`).allTextContents()).map((t) => t.trim());
+      assert.deepEqual(csv.slice(1).map((row) => row.split(',')[col]), shown, `${side} vs CSV`);
+    }
+  });
+});
