@@ -21,6 +21,8 @@ pub const SPEEDS: &[(&str, &str, f64)] = &[
 pub const DEFAULT_SPEED: usize = 2;
 /// Main-thread time one frame may spend stepping (well under the 50 ms long-task line).
 pub const FRAME_BUDGET_MS: f64 = 8.0;
+/// Stepping time of the first frame of play; each next frame adds as much, up to the budget.
+const PLAY_RAMP_MS: f64 = 2.0;
 /// Background checkpoint building right after a seek-bar input gets only this much of a
 /// frame, so the render of the next input is not queued behind it.
 const IDLE_BUDGET_AFTER_INPUT_MS: f64 = 2.0;
@@ -67,6 +69,8 @@ struct FrameState {
     running: bool,
     last_frame_ms: f64,
     carry_steps: f64,
+    /// Frames played since play started (the stepping budget ramps up over the first few).
+    play_frames: u32,
     last_url_write_ms: f64,
     /// A throttled URL write is scheduled.
     url_write_scheduled: bool,
@@ -251,6 +255,7 @@ where
             self.frame.update_value(|f| {
                 f.last_frame_ms = browser::now_ms();
                 f.carry_steps = 0.0;
+                f.play_frames = 0;
             });
             self.playing.set(true);
             self.ensure_loop();
@@ -519,7 +524,7 @@ where
             return;
         };
         let start = browser::now_ms();
-        let deadline = start + FRAME_BUDGET_MS;
+        let mut deadline = start + FRAME_BUDGET_MS;
         let mut more = false;
         if playing {
             let rate = SPEEDS[self.speed.get_untracked().min(SPEEDS.len() - 1)].2;
@@ -528,6 +533,10 @@ where
                 .try_update_value(|f| {
                     let dt = (start - f.last_frame_ms).clamp(0.0, 250.0);
                     f.last_frame_ms = start;
+                    // The first frames after pressing play also re-render the controls
+                    // and run code for the first time: step for 2, 4, 6 ms, then the budget.
+                    f.play_frames = f.play_frames.saturating_add(1);
+                    deadline = start + FRAME_BUDGET_MS.min(PLAY_RAMP_MS * f.play_frames as f64);
                     if rate.is_finite() {
                         let d = f.carry_steps + dt * rate / 1000.0;
                         let n = d.floor();
