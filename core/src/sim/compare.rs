@@ -47,7 +47,14 @@ pub trait Pair: 'static {
     /// Called after a fault applied to both sides.
     fn after_fault(a: &Self::A, b: &Self::B, tally: &mut Self::Tally);
 
-    fn diff(a: &Self::A, b: &Self::B, tally: &Self::Tally) -> Self::Diff;
+    /// The diff, given both sides and the views already computed for this frame (so a
+    /// view is never built twice).
+    fn diff(
+        a: &Self::A,
+        b: &Self::B,
+        views: (&<Self::A as Scenario>::View, &<Self::B as Scenario>::View),
+        tally: &Self::Tally,
+    ) -> Self::Diff;
 
     /// One sentence covering both sides.
     fn narrate(a: &Self::A, b: &Self::B) -> String;
@@ -206,10 +213,8 @@ impl<P: Pair> Scenario for Compare<P> {
     }
 
     fn view(&self) -> CompareView<P> {
-        CompareView {
-            a: self.a.view(),
-            b: self.b.view(),
-            diff: P::diff(&self.a, &self.b, &self.tally),
-        }
+        let (a, b) = (self.a.view(), self.b.view());
+        let diff = P::diff(&self.a, &self.b, (&a, &b), &self.tally);
+        CompareView { a, b, diff }
     }
 }

@@ -6,11 +6,12 @@ use crate::format::{count, percent};
 use crate::hash::key_hash;
 use crate::sim::compare::Pair;
 use crate::sim::params::{parse_choice, ParamSpec};
-use crate::sim::{ParamError, ParamKind, Params, Preset, Scenario};
+use crate::sim::{ParamError, ParamKind, Params, Preset};
 
 use super::params::ShardingParams;
 use super::router::Scheme;
 use super::scenario::{Last, MoveKind, Sharding};
+use super::view::ShardingView;
 
 /// The pair.
 pub struct ModnVsRing;
@@ -282,8 +283,12 @@ impl Pair for ModnVsRing {
         tally.moved_only_b = ys.len() as u64 - both;
     }
 
-    fn diff(a: &Sharding, b: &Sharding, tally: &Tally) -> ShardingDiff {
-        let (va, vb) = (a.view(), b.view());
+    fn diff(
+        a: &Sharding,
+        b: &Sharding,
+        (va, vb): (&ShardingView, &ShardingView),
+        tally: &Tally,
+    ) -> ShardingDiff {
         ShardingDiff {
             keys_stored: va.keys_stored,
             placed_differently: tally.placed_differently,
@@ -350,7 +355,7 @@ impl Pair for ModnVsRing {
 mod tests {
     use super::*;
     use crate::sim::compare::Compare;
-    use crate::sim::Fault;
+    use crate::sim::{Fault, Scenario};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
