@@ -1,5 +1,6 @@
 //! Criterion benchmarks: workload throughput, sharding steps, routing lookups per scheme,
-//! and seeking in a 1,000,000-step run (the number the seek bar's responsiveness depends on).
+//! seeking in a 1,000,000-step run (the number the seek bar's responsiveness depends on),
+//! and the Kappa processor's events per second over a 1,000,000-event log.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pipelab_core::hash::key_hash;
@@ -109,5 +110,36 @@ fn seek_million(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, workload, sharding_steps, routing, seek_million);
+/// Events per second through the Kappa processor: a 1,000,000-event log, 10-minute
+/// tumbling windows (the log and its oracle are built once, outside the timing).
+fn kappa_million(c: &mut Criterion) {
+    use pipelab_core::patterns::kappa::{Kappa, KappaParams};
+    let p = KappaParams {
+        events: 1_000_000,
+        ..KappaParams::default()
+    };
+    let base = Kappa::new(&p, 42).expect("valid");
+    let mut g = c.benchmark_group("kappa");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1_000_000));
+    g.bench_function("1M events tumbling", |b| {
+        b.iter(|| {
+            let mut k = base.clone();
+            for _ in 0..1_000_000 {
+                k.step();
+            }
+            black_box(k.view().live.output.len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    workload,
+    sharding_steps,
+    routing,
+    seek_million,
+    kappa_million
+);
 criterion_main!(benches);

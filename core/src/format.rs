@@ -18,6 +18,18 @@ pub fn clock(t: SimTime) -> String {
     )
 }
 
+/// `23:59:07`: the time of day only (narration, where the date rarely matters).
+pub fn time_of_day(t: SimTime) -> String {
+    let c = t.civil();
+    format!("{:02}:{:02}:{:02}", c.hour, c.minute, c.second)
+}
+
+/// `01-02 23:59`: month, day, hours and minutes (window bounds in tables and labels).
+pub fn short_clock(t: SimTime) -> String {
+    let c = t.civil();
+    format!("{:02}-{:02} {:02}:{:02}", c.month, c.day, c.hour, c.minute)
+}
+
 /// A duration in milliseconds as a short human string: `850 ms`, `42 s`, `3 min 5 s`, `2 h 1 min`.
 pub fn duration_ms(ms: i64) -> String {
     let sign = if ms < 0 { "-" } else { "" };

@@ -12,4 +12,5 @@ pub mod link;
 pub mod oracle;
 pub mod patterns;
 pub mod sim;
+pub mod stream;
 pub mod workload;

@@ -147,6 +147,8 @@ pub fn decode<P: Params>(query: &str, fault_specs: &[FaultSpec]) -> Decoded<P> {
                             state.pitfalls.push(name.to_string());
                             state.pitfalls.sort();
                         }
+                        // The params carry the toggle too: it is what the scenario reads.
+                        let _ = state.params.set(name, "on");
                     } else {
                         bad.push(crate::sim::params::shorten(name));
                     }
@@ -330,6 +332,25 @@ mod tests {
         assert_eq!(d.state.params.shards, 8, "the good key still applies");
         assert_eq!(d.state.params.events, ShardingParams::default().events);
         assert!(d.ignored[2].reason.contains("1 to 1000000"));
+    }
+
+    #[test]
+    fn a_pitfall_in_the_link_switches_it_on_in_the_params() {
+        use crate::patterns::kappa::{params::PITFALL_LATEST, Kappa, KappaParams};
+        let d = decode::<KappaParams>(
+            "?v=1&pitfalls=latest-offset,nope&delay=600",
+            Kappa::fault_specs(),
+        );
+        assert_eq!(d.state.pitfalls, vec![PITFALL_LATEST.to_string()]);
+        assert!(
+            d.state.params.latest_offset,
+            "the scenario reads the toggle from the params"
+        );
+        assert_eq!(d.state.params.delay_s, 600);
+        assert_eq!(d.ignored.len(), 1, "the unknown pitfall is reported");
+        let back = encode(&d.state);
+        assert!(back.contains("pitfalls=latest-offset"), "{back}");
+        assert!(!back.contains("latest-offset=on"), "{back}");
     }
 
     #[test]

@@ -149,7 +149,9 @@ proptest! {
             imbalance(&counts).0
         };
         let (few, many) = (load(2), load(200));
-        prop_assert!(many < few, "200 vnodes {} vs 2 vnodes {}", many, few);
+        // Two points per shard can land evenly by luck (seen: 1.097 for 3 shards), so the
+        // comparison only binds when they did not.
+        prop_assert!(many < few || few < 1.2, "200 vnodes {} vs 2 vnodes {}", many, few);
         prop_assert!(many < 1.35, "200 vnodes still {} max/mean", many);
     }
 

@@ -1,5 +1,5 @@
 //! The cross-target determinism check: hash every step's view (and narration) of full
-//! sharding runs with faults, for several seeds. `cargo xtask test` runs this natively and
+//! sharding, compare and kappa runs with faults, for several seeds. `cargo xtask test` runs this natively and
 //! as wasm in Node and compares the output line by line; no golden value is stored.
 
 use pipelab_core::hash::fold_digest;
@@ -83,6 +83,34 @@ pub fn compare_digest(seed: u64) -> Result<u64, String> {
     Ok(fold_run(&mut timeline))
 }
 
+/// Digest of a /kappa run with `window` windows and every fault (crash, late burst,
+/// code-version change), stepped through and then partly back.
+pub fn kappa_digest(window: &str, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::kappa::{Kappa, KappaParams};
+    let mut params = KappaParams::default();
+    params
+        .set("events", &STEPS.to_string())
+        .map_err(|e| e.to_string())?;
+    params.set("window", window).map_err(|e| e.to_string())?;
+    let faults = [
+        (2_500, "crash"),
+        (5_000, "late-burst"),
+        (6_000, "code-version"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = Kappa::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    timeline.seek(STEPS / 2 + 17);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Runs covered per seed: every scheme, skew, and the salted hot key.
 const RUNS: &[(&str, &str, &str)] = &[
     ("modn", "0", "1"),
@@ -101,6 +129,16 @@ pub fn trace_hashes_text() -> String {
             let line = match run_digest(scheme, skew, salt, *seed) {
                 Ok(d) => format!("sharding scheme={scheme} skew={skew} salt={salt} seed={seed} steps={STEPS} digest={d:#018x}"),
                 Err(e) => format!("sharding scheme={scheme} skew={skew} salt={salt} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for window in ["tumbling", "sliding", "session"] {
+            let line = match kappa_digest(window, *seed) {
+                Ok(d) => {
+                    format!("kappa window={window} seed={seed} steps={STEPS} digest={d:#018x}")
+                }
+                Err(e) => format!("kappa window={window} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

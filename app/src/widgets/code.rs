@@ -23,7 +23,7 @@ pub fn CodePanel(#[prop(into)] code: Signal<CodeView>) -> impl IntoView {
                                 <span class=move || if on.get() { "line active" } else { "line" }
                                     data-active=move || if on.get() { "true" } else { "false" }>
                                     <span class="ln" aria-hidden="true">{format!("{:>2} ", i + 1)}</span>
-                                    {*line}
+                                    {line.clone()}
                                     "\n"
                                 </span>
                             }

@@ -3,3 +3,4 @@
 //! pattern cannot hide in its own yardstick.
 
 pub mod sharding;
+pub mod streaming;

@@ -5,7 +5,8 @@
 pub struct CodeView {
     pub language: &'static str,
     pub title: &'static str,
-    pub lines: Vec<&'static str>,
+    /// The code, one entry per line (owned: code can carry the configuration's values).
+    pub lines: Vec<String>,
     /// 0-based indices of highlighted lines.
     pub active: Vec<usize>,
     /// Where the reference note's version goes wrong, if it does for this configuration.

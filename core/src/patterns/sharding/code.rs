@@ -206,7 +206,7 @@ pub fn code_view(s: &Sharding) -> CodeView {
     CodeView {
         language: "python",
         title,
-        lines: lines.iter().map(|(_, l)| *l).collect(),
+        lines: lines.iter().map(|(_, l)| l.to_string()).collect(),
         active: lines
             .iter()
             .enumerate()

@@ -136,14 +136,14 @@ fn shard_of(s: &Sharding, key: u64) -> Option<u32> {
 /// naming its side; the lines the current step exercises are highlighted on both.
 pub fn code_view(a: &Sharding, b: &Sharding) -> crate::sim::CodeView {
     let (ca, cb) = (super::code::code_view(a), super::code::code_view(b));
-    let mut lines: Vec<&'static str> = vec!["# Side A"];
+    let mut lines: Vec<String> = vec!["# Side A".into()];
     let mut active: Vec<usize> = ca.active.iter().map(|i| i + 1).collect();
-    lines.extend(ca.lines.iter().copied());
-    lines.push("");
-    lines.push("# Side B");
+    lines.extend(ca.lines);
+    lines.push(String::new());
+    lines.push("# Side B".into());
     let offset = lines.len();
     active.extend(cb.active.iter().map(|i| i + offset));
-    lines.extend(cb.lines.iter().copied());
+    lines.extend(cb.lines);
     crate::sim::CodeView {
         language: "python",
         title: "Python: side A, then side B",

@@ -1,0 +1,225 @@
+//! The code panel: the Flink SQL job for the current settings, written for pipelab, with the
+//! lines the current step exercises highlighted.
+
+use crate::sim::code::CodeView;
+use crate::stream::{Rule, WindowKind};
+
+use super::processor::Disposition;
+use super::scenario::Kappa;
+
+/// The listing for `k`'s configuration and the lines its last step used.
+pub fn code_view(k: &Kappa) -> CodeView {
+    let p = k.params();
+    let rule = k.next_job().map_or(k.live().cfg.rule, |j| j.cfg.rule);
+    let v = rule.as_str();
+    let mut lines: Vec<(&str, String)> = Vec::new();
+    let mut add = |tag: &'static str, text: String| lines.push((tag, text));
+    add("", format!("-- Flink SQL: revenue per window, job {v}"));
+    add(
+        "checkpoint",
+        format!(
+            "SET 'execution.checkpointing.interval' = '30 s';  -- here: every {} events",
+            p.checkpoint_events
+        ),
+    );
+    add("", String::new());
+    add("start", "CREATE TABLE orders (".into());
+    add("start", "  event_id     BIGINT,".into());
+    add("start", "  user_id      INT,".into());
+    add("start", "  amount_cents BIGINT,".into());
+    add("start", "  status       STRING,".into());
+    if p.latest_offset {
+        add("start", "  event_time   TIMESTAMP(3)".into());
+        add(
+            "late",
+            "  -- (no WATERMARK declared: event-time windows never fire)".into(),
+        );
+    } else {
+        add("start", "  event_time   TIMESTAMP(3),".into());
+        add(
+            "late",
+            format!(
+                "  WATERMARK FOR event_time AS event_time - INTERVAL '{}' SECOND",
+                p.delay_s
+            ),
+        );
+    }
+    add("start", ") WITH (".into());
+    add("start", "  'connector' = 'kafka',".into());
+    add("start", "  'topic' = 'orders',".into());
+    add("start", format!("  'properties.group.id' = 'revenue-{v}',"));
+    add(
+        "reprocess",
+        format!(
+            "  'scan.startup.mode' = '{}',",
+            if p.latest_offset {
+                "latest-offset"
+            } else {
+                "earliest-offset"
+            }
+        ),
+    );
+    add("start", "  'format' = 'json'".into());
+    add("start", ");".into());
+    add("", String::new());
+    add("emit", format!("CREATE TABLE revenue_{v} ("));
+    add(
+        "emit",
+        "  window_start TIMESTAMP(3), window_end TIMESTAMP(3),".into(),
+    );
+    if p.window == WindowKind::Session {
+        add("emit", "  user_id INT,".into());
+    }
+    add("emit", "  events BIGINT, revenue_cents BIGINT".into());
+    add(
+        "emit",
+        format!("  ) WITH ('connector' = 'kafka', 'topic' = 'revenue_{v}', 'format' = 'json');"),
+    );
+    add("", String::new());
+    let group = if p.window == WindowKind::Session {
+        "window_start, window_end, user_id"
+    } else {
+        "window_start, window_end"
+    };
+    add("emit", format!("INSERT INTO revenue_{v}"));
+    add("window", format!("SELECT {group}, COUNT(*) AS events,"));
+    add(
+        "window",
+        match rule {
+            Rule::V1 => "       SUM(amount_cents) AS revenue_cents  -- v1: every event's amount".into(),
+            Rule::V2 => {
+                "       SUM(CASE WHEN status = 'paid' THEN amount_cents ELSE 0 END) AS revenue_cents"
+                    .into()
+            }
+        },
+    );
+    add("dedupe", "FROM (".into());
+    add(
+        "dedupe",
+        "  -- a redelivered event has the same event_id: keep its first row per window".into(),
+    );
+    add("dedupe", "  SELECT *, ROW_NUMBER() OVER (".into());
+    add(
+        "dedupe",
+        format!("      PARTITION BY {group}, event_id ORDER BY event_time) AS n"),
+    );
+    let size = p.size_min;
+    add(
+        "window",
+        match p.window {
+            WindowKind::Tumbling => format!(
+                "  FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(event_time), INTERVAL '{size}' MINUTES))"
+            ),
+            WindowKind::Sliding => format!(
+                "  FROM TABLE(HOP(TABLE orders, DESCRIPTOR(event_time), INTERVAL '{}' MINUTES, INTERVAL '{size}' MINUTES))",
+                p.slide_min
+            ),
+            WindowKind::Session => format!(
+                "  FROM TABLE(SESSION(TABLE orders PARTITION BY user_id, DESCRIPTOR(event_time), INTERVAL '{}' MINUTES))",
+                p.gap_min
+            ),
+        },
+    );
+    add("dedupe", ") WHERE n = 1".into());
+    add("window", format!("GROUP BY {group};"));
+    add("", String::new());
+    add(
+        "late",
+        "-- A window fires when the watermark passes its end; rows behind it are dropped.".into(),
+    );
+    if p.side_output {
+        add(
+            "late",
+            "-- To keep them, the DataStream API routes them to a side output:".into(),
+        );
+        add(
+            "late",
+            "--   .window(...).sideOutputLateData(lateTag)   then getSideOutput(lateTag)".into(),
+        );
+    }
+    add(
+        "reprocess",
+        "-- New version: run it as a new job (new group id) from 'earliest-offset' into".into(),
+    );
+    add(
+        "reprocess",
+        "-- revenue_v2; when its lag reaches 0, point readers at revenue_v2, stop v1.".into(),
+    );
+
+    let last = k.last();
+    let mut tags: Vec<&str> = Vec::new();
+    if let Some(f) = &last.fault {
+        if f.contains("crash") {
+            tags.push("checkpoint");
+        } else if f.contains("deployed") {
+            tags.push("reprocess");
+        } else {
+            tags.push("late");
+        }
+    } else if let Some((_, d, _)) = last.disposition {
+        match d {
+            Disposition::Duplicate => tags.push("dedupe"),
+            Disposition::Late | Disposition::PartlyLate { .. } => tags.push("late"),
+            Disposition::Counted { .. } => tags.extend(["dedupe", "window"]),
+        }
+        if !last.live_emitted.is_empty() {
+            tags.push("emit");
+        }
+        if last.switched {
+            tags.push("reprocess");
+        }
+    } else {
+        tags.push("start");
+    }
+    CodeView {
+        language: "sql",
+        title: "Flink SQL for this configuration",
+        active: lines
+            .iter()
+            .enumerate()
+            .filter(|(_, (t, _))| tags.contains(t))
+            .map(|(i, _)| i)
+            .collect(),
+        lines: lines.into_iter().map(|(_, l)| l).collect(),
+        note: p.latest_offset.then_some(
+            "The note's source reads from 'latest-offset' and declares no WATERMARK. Without a watermark an event-time window never fires, so the job emits nothing; and a new version started from latest-offset has no history to replay.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patterns::kappa::KappaParams;
+    use crate::sim::Scenario;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_listing_follows_the_settings_and_highlights_the_step() {
+        let p = KappaParams {
+            window: WindowKind::Sliding,
+            delay_s: 90,
+            ..KappaParams::default()
+        };
+        let mut k = Kappa::new(&p, 1).unwrap();
+        let c = code_view(&k);
+        assert!(c.lines.iter().any(|l| l.contains("INTERVAL '90' SECOND")));
+        assert!(c.lines.iter().any(|l| l.contains("HOP(TABLE orders")));
+        assert!(c.note.is_none());
+        k.step();
+        let c = code_view(&k);
+        assert!(
+            c.active.iter().any(|i| c.lines[*i].contains("HOP(")),
+            "a counted event lights the window"
+        );
+        let p = KappaParams {
+            latest_offset: true,
+            ..KappaParams::default()
+        };
+        let c = code_view(&Kappa::new(&p, 1).unwrap());
+        assert!(c.lines.iter().any(|l| l.contains("latest-offset")));
+        assert!(!c.lines.iter().any(|l| l.contains("WATERMARK FOR")));
+        assert!(c.note.is_some());
+    }
+}
