@@ -5,7 +5,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    compare_modn_ring::CompareModnRingPage, home::Home, not_found::NotFound, sharding::ShardingPage,
+    compare_modn_ring::CompareModnRingPage, home::Home, kappa::KappaPage, not_found::NotFound,
+    sharding::ShardingPage,
 };
 
 #[component]
@@ -21,6 +22,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/sharding") view=ShardingPage />
+                    <Route path=path!("/kappa") view=KappaPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                 </Routes>
             </main>

@@ -3,9 +3,13 @@
 //! in step with the state, and runs the frame loop (play, chunked rebuilds, background
 //! checkpoint building) within a per-frame time budget. No pattern logic lives here.
 
+use std::any::Any;
+use std::marker::PhantomData;
+
 use leptos::prelude::*;
 use pipelab_core::link::{self, LinkState};
-use pipelab_core::sim::{Fault, FaultAt, Params, Scenario, Timeline};
+use pipelab_core::sim::timeline::InjectOutcome;
+use pipelab_core::sim::{Fault, FaultAt, NarrationLine, Params, Scenario, Timeline};
 
 use crate::browser;
 
@@ -33,12 +37,162 @@ const URL_WRITE_INTERVAL_MS: f64 = 500.0;
 /// "Next notable event" looks this far ahead at most in one click.
 pub const NOTABLE_SCAN_STEPS: u64 = 200_000;
 
-/// Handle to one page's simulation. `Copy`: every field is an arena handle.
-pub struct Sim<S: Scenario + Send + Sync + 'static> {
-    tl: StoredValue<Timeline<S>>,
-    /// Bumped on every change to the timeline; reads through [`Sim::with`] track it.
+/// The scenario-typed half of a run, behind a trait object so the controller below is
+/// compiled once for every page (it was one copy per simulation type, ~13 KB of wasm each).
+pub trait Run: Send + Sync + 'static {
+    fn as_any(&self) -> &dyn Any;
+    fn step(&self) -> u64;
+    fn total(&self) -> u64;
+    fn interval(&self) -> u64;
+    fn built_until(&self) -> u64;
+    fn is_built(&self) -> bool;
+    fn step_forward(&mut self) -> bool;
+    fn step_back(&mut self) -> bool;
+    fn seek(&mut self, n: u64);
+    fn build(&mut self, max_steps: u64) -> bool;
+    fn seek_next_notable(&mut self, max_steps: u64) -> bool;
+    fn narrations(&mut self, from: u64, to: u64) -> Vec<NarrationLine>;
+    fn narrate(&self) -> String;
+    fn faults(&self) -> Vec<FaultAt>;
+    fn rejected_faults(&self) -> Vec<(u64, Fault, String)>;
+    fn inject(&mut self, fault: Fault) -> Result<InjectOutcome, String>;
+    fn remove_fault(&mut self, index: usize);
+    /// `(field, value)` of every parameter in form order.
+    fn param_values(&self) -> Vec<(String, String)>;
+    /// Sets a parameter (or pitfall toggle) from text: `Ok(true)` if its value changed.
+    fn set_param(&mut self, field: &str, value: &str) -> Result<bool, String>;
+    /// A fresh timeline for the current parameters and `seed`, keeping the faults.
+    fn rebuild(&mut self, seed: u64);
+    /// Loads preset `name` (parameters, seed, faults): `(seed, step, description)`.
+    fn load_preset(&mut self, name: &str) -> Option<(u64, u64, &'static str)>;
+    /// Default parameters, no faults.
+    fn reset(&mut self, seed: u64);
+    /// The query string for the current state.
+    fn query(&self, seed: u64, pitfalls: &[String]) -> String;
+}
+
+/// A [`Run`] of scenario `S`: its parameters and its timeline.
+struct TypedRun<S: Scenario> {
+    params: S::Params,
+    tl: Timeline<S>,
+}
+
+impl<S> Run for TypedRun<S>
+where
+    S: Scenario + Send + Sync + 'static,
+    S::Params: Send + Sync + 'static,
+{
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn step(&self) -> u64 {
+        self.tl.step()
+    }
+    fn total(&self) -> u64 {
+        self.tl.total()
+    }
+    fn interval(&self) -> u64 {
+        self.tl.interval()
+    }
+    fn built_until(&self) -> u64 {
+        self.tl.built_until()
+    }
+    fn is_built(&self) -> bool {
+        self.tl.is_built()
+    }
+    fn step_forward(&mut self) -> bool {
+        self.tl.step_forward()
+    }
+    fn step_back(&mut self) -> bool {
+        self.tl.step_back()
+    }
+    fn seek(&mut self, n: u64) {
+        self.tl.seek(n)
+    }
+    fn build(&mut self, max_steps: u64) -> bool {
+        self.tl.build(max_steps)
+    }
+    fn seek_next_notable(&mut self, max_steps: u64) -> bool {
+        self.tl.seek_next_notable(max_steps)
+    }
+    fn narrations(&mut self, from: u64, to: u64) -> Vec<NarrationLine> {
+        self.tl.narrations(from, to)
+    }
+    fn narrate(&self) -> String {
+        self.tl.current().narrate()
+    }
+    fn faults(&self) -> Vec<FaultAt> {
+        self.tl.faults().to_vec()
+    }
+    fn rejected_faults(&self) -> Vec<(u64, Fault, String)> {
+        self.tl.rejected_faults()
+    }
+    fn inject(&mut self, fault: Fault) -> Result<InjectOutcome, String> {
+        self.tl.inject(fault)
+    }
+    fn remove_fault(&mut self, index: usize) {
+        self.tl.remove_fault(index);
+    }
+    fn param_values(&self) -> Vec<(String, String)> {
+        S::Params::specs()
+            .iter()
+            .filter_map(|s| self.params.get(s.name).map(|v| (s.name.to_string(), v)))
+            .collect()
+    }
+    fn set_param(&mut self, field: &str, value: &str) -> Result<bool, String> {
+        let mut next = self.params.clone();
+        next.set(field, value).map_err(|e| e.message)?;
+        let changed = next != self.params;
+        self.params = next;
+        Ok(changed)
+    }
+    fn rebuild(&mut self, seed: u64) {
+        let faults = self.tl.faults().to_vec();
+        self.tl = build_timeline::<S>(&self.params, seed, faults);
+    }
+    fn load_preset(&mut self, name: &str) -> Option<(u64, u64, &'static str)> {
+        let preset = S::presets().iter().find(|p| p.name == name)?;
+        let mut params = S::Params::default();
+        for (field, value) in preset.params {
+            let _ = params.set(field, value);
+        }
+        let faults = preset
+            .faults
+            .iter()
+            .map(|(step, kind)| FaultAt {
+                step: *step,
+                fault: Fault::from_preset(kind),
+            })
+            .collect();
+        self.tl = build_timeline::<S>(&params, preset.seed, faults);
+        self.params = params;
+        Some((preset.seed, preset.step, preset.description))
+    }
+    fn reset(&mut self, seed: u64) {
+        self.params = S::Params::default();
+        self.tl = build_timeline::<S>(&self.params, seed, Vec::new());
+    }
+    fn query(&self, seed: u64, pitfalls: &[String]) -> String {
+        link::encode(&LinkState {
+            seed,
+            step: self.tl.step(),
+            params: self.params.clone(),
+            faults: self.tl.faults().to_vec(),
+            pitfalls: pitfalls.to_vec(),
+            tour: None,
+        })
+    }
+}
+
+/// The controller, not generic: owns the run, maps actions to it, writes the URL and runs
+/// the frame loop. `Copy`: every field is an arena handle.
+#[derive(Clone, Copy)]
+pub struct SimCore {
+    run: StoredValue<Box<dyn Run>>,
+    /// Bumped on every change to the run; reads through [`Sim::with`] track it.
     rev: RwSignal<u64>,
-    pub params: RwSignal<S::Params>,
+    /// Bumped when the parameters change.
+    params_rev: RwSignal<u64>,
     pub seed: RwSignal<u64>,
     pub pitfalls: RwSignal<Vec<String>>,
     pub playing: RwSignal<bool>,
@@ -57,12 +211,26 @@ pub struct Sim<S: Scenario + Send + Sync + 'static> {
     frame: StoredValue<FrameState>,
 }
 
-impl<S: Scenario + Send + Sync + 'static> Clone for Sim<S> {
+/// Handle to one page's simulation of scenario `S`: the [`SimCore`] plus typed access to
+/// the timeline and parameters for the page's own views. `Copy`.
+pub struct Sim<S> {
+    core: SimCore,
+    _scenario: PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for Sim<S> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<S: Scenario + Send + Sync + 'static> Copy for Sim<S> {}
+impl<S> Copy for Sim<S> {}
+
+impl<S> std::ops::Deref for Sim<S> {
+    type Target = SimCore;
+    fn deref(&self) -> &SimCore {
+        &self.core
+    }
+}
 
 #[derive(Default)]
 struct FrameState {
@@ -91,8 +259,9 @@ fn build_timeline<S: Scenario>(params: &S::Params, seed: u64, faults: Vec<FaultA
     Timeline::new(scenario, faults)
 }
 
-impl<S: Scenario + Send + Sync + 'static> Sim<S>
+impl<S> Sim<S>
 where
+    S: Scenario + Send + Sync + 'static,
     S::Params: Send + Sync + 'static,
 {
     /// A simulation initialised from the page's URL (invalid keys fall back one by one).
@@ -117,12 +286,67 @@ where
         };
         let state = decoded.state;
         let tl = build_timeline::<S>(&state.params, state.seed, state.faults.clone());
-        let sim = Sim {
-            tl: StoredValue::new(tl),
+        let run = TypedRun {
+            params: state.params,
+            tl,
+        };
+        Sim {
+            core: SimCore::new(
+                Box::new(run),
+                state.seed,
+                state.pitfalls,
+                url_error,
+                state.step,
+            ),
+            _scenario: PhantomData,
+        }
+    }
+
+    fn typed<R>(run: &dyn Run, f: impl FnOnce(&TypedRun<S>) -> R) -> R {
+        match run.as_any().downcast_ref::<TypedRun<S>>() {
+            Some(t) => f(t),
+            None => unreachable!("a Sim<S> always holds a TypedRun<S>"), // ok: built only in from_url
+        }
+    }
+
+    /// Reads the timeline, tracking changes.
+    pub fn with<R>(&self, f: impl FnOnce(&Timeline<S>) -> R) -> R {
+        self.core.rev.track();
+        self.core
+            .run
+            .with_value(|r| Self::typed(r.as_ref(), |t| f(&t.tl)))
+    }
+
+    /// Reads the timeline without subscribing (event handlers, on-demand what-ifs).
+    pub fn with_untracked<R>(&self, f: impl FnOnce(&Timeline<S>) -> R) -> Option<R> {
+        self.core
+            .run
+            .try_with_value(|r| Self::typed(r.as_ref(), |t| f(&t.tl)))
+    }
+
+    /// Reads the parameters, tracking changes to them.
+    pub fn params_with<R>(&self, f: impl FnOnce(&S::Params) -> R) -> R {
+        self.core.params_rev.track();
+        self.core
+            .run
+            .with_value(|r| Self::typed(r.as_ref(), |t| f(&t.params)))
+    }
+}
+
+impl SimCore {
+    fn new(
+        run: Box<dyn Run>,
+        seed: u64,
+        pitfalls: Vec<String>,
+        url_error: Option<String>,
+        step: u64,
+    ) -> Self {
+        let sim = SimCore {
+            run: StoredValue::new(run),
             rev: RwSignal::new(0),
-            params: RwSignal::new(state.params),
-            seed: RwSignal::new(state.seed),
-            pitfalls: RwSignal::new(state.pitfalls),
+            params_rev: RwSignal::new(0),
+            seed: RwSignal::new(seed),
+            pitfalls: RwSignal::new(pitfalls),
             playing: RwSignal::new(false),
             speed: RwSignal::new(DEFAULT_SPEED),
             pending: RwSignal::new(None),
@@ -132,29 +356,35 @@ where
             param_errors: RwSignal::new(Vec::new()),
             frame: StoredValue::new(FrameState::default()),
         };
-        sim.go_to(state.step);
+        sim.go_to(step);
         sim.ensure_loop();
         sim
     }
 
-    /// Reads the timeline, tracking changes.
-    pub fn with<R>(&self, f: impl FnOnce(&Timeline<S>) -> R) -> R {
+    /// Reads the run, tracking changes.
+    fn with<R>(&self, f: impl FnOnce(&dyn Run) -> R) -> R {
         self.rev.track();
-        self.tl.with_value(f)
+        self.run.with_value(|r| f(r.as_ref()))
     }
 
-    /// Reads the timeline without subscribing (event handlers, on-demand what-ifs).
-    pub fn with_untracked<R>(&self, f: impl FnOnce(&Timeline<S>) -> R) -> Option<R> {
-        self.tl.try_with_value(f)
-    }
-
-    /// Changes the timeline and notifies readers; `None` if the page is already gone.
-    fn mutate<R>(&self, f: impl FnOnce(&mut Timeline<S>) -> R) -> Option<R> {
-        let out = self.tl.try_update_value(f);
+    /// Changes the run and notifies readers; `None` if the page is already gone.
+    fn mutate<R>(&self, f: impl FnOnce(&mut dyn Run) -> R) -> Option<R> {
+        let out = self.run.try_update_value(|r| f(r.as_mut()));
         if out.is_some() {
             self.rev.update(|r| *r += 1);
         }
         out
+    }
+
+    /// `(field, value)` of every parameter, tracking parameter changes.
+    pub fn param_values(&self) -> Vec<(String, String)> {
+        self.params_rev.track();
+        self.run.with_value(|r| r.param_values())
+    }
+
+    /// The current step's narration, tracking changes.
+    pub fn narrate(&self) -> String {
+        self.with(|t| t.narrate())
     }
 
     pub fn step(&self) -> u64 {
@@ -166,7 +396,7 @@ where
     }
 
     pub fn faults(&self) -> Vec<FaultAt> {
-        self.with(|t| t.faults().to_vec())
+        self.with(|t| t.faults())
     }
 
     pub fn rejected_faults(&self) -> Vec<(u64, Fault, String)> {
@@ -201,7 +431,7 @@ where
 
     pub fn to_end(&self) {
         self.playing.set(false);
-        let total = self.tl.with_value(|t| t.total());
+        let total = self.run.with_value(|t| t.total());
         self.go_to(total);
     }
 
@@ -221,7 +451,7 @@ where
     fn go_to_inner(&self, n: u64, url_now: bool) {
         self.frame
             .update_value(|f| f.last_input_ms = browser::now_ms());
-        let (total, near) = self.tl.with_value(|t| {
+        let (total, near) = self.run.with_value(|t| {
             let n = n.min(t.total());
             let near = n <= t.built_until() + t.interval()
                 || (n >= t.step() && n - t.step() <= 2 * t.interval());
@@ -247,7 +477,7 @@ where
             self.playing.set(false);
             self.write_url(true);
         } else {
-            let at_end = self.tl.with_value(|t| t.step() >= t.total());
+            let at_end = self.run.with_value(|t| t.step() >= t.total());
             if at_end {
                 self.go_to(0);
             }
@@ -277,7 +507,7 @@ where
             .mutate(|t| t.seek_next_notable(NOTABLE_SCAN_STEPS))
             .unwrap_or(true);
         if !found {
-            let at_end = self.tl.with_value(|t| t.step() >= t.total());
+            let at_end = self.run.with_value(|t| t.step() >= t.total());
             self.notice.set(Some(if at_end {
                 "No notable event between there and the end of the run.".to_string()
             } else {
@@ -293,9 +523,9 @@ where
     }
 
     /// `(step, sentence, notable)` for steps `from..=to`; does not move the current step.
-    pub fn narrations(&self, from: u64, to: u64) -> Vec<pipelab_core::sim::NarrationLine> {
+    pub fn narrations(&self, from: u64, to: u64) -> Vec<NarrationLine> {
         self.rev.track();
-        self.tl
+        self.run
             .try_update_value(|t| t.narrations(from, to))
             .unwrap_or_default()
     }
@@ -303,11 +533,9 @@ where
     // ---- scenario --------------------------------------------------------------------
 
     fn rebuild(&self) {
-        let params = self.params.get_untracked();
         let seed = self.seed.get_untracked();
-        let (faults, step) = self.tl.with_value(|t| (t.faults().to_vec(), t.step()));
-        let tl = build_timeline::<S>(&params, seed, faults);
-        self.tl.set_value(tl);
+        let step = self.run.with_value(|t| t.step());
+        self.run.update_value(|r| r.rebuild(seed));
         self.rev.update(|r| *r += 1);
         self.go_to(step);
         self.ensure_loop();
@@ -315,19 +543,19 @@ where
 
     /// Sets one parameter from text; an invalid value is kept in the form with its message.
     pub fn set_param(&self, field: &str, value: &str) {
-        let mut next = self.params.get_untracked();
-        match next.set(field, value) {
-            Ok(()) => {
+        match self.run.try_update_value(|r| r.set_param(field, value)) {
+            Some(Ok(changed)) => {
                 self.param_errors.update(|e| e.retain(|(f, _)| f != field));
-                if next != self.params.get_untracked() {
-                    self.params.set(next);
+                if changed {
+                    self.params_rev.update(|r| *r += 1);
                     self.rebuild();
                 }
             }
-            Err(e) => self.param_errors.update(|errs| {
+            Some(Err(message)) => self.param_errors.update(|errs| {
                 errs.retain(|(f, _)| f != field);
-                errs.push((field.to_string(), (value.to_string(), e.message)));
+                errs.push((field.to_string(), (value.to_string(), message)));
             }),
+            None => {}
         }
     }
 
@@ -354,15 +582,14 @@ where
     }
 
     pub fn set_pitfall(&self, name: &str, on: bool) {
-        let mut next = self.params.get_untracked();
-        if next.set(name, if on { "on" } else { "off" }).is_ok() {
-            self.params.set(next);
+        let value = if on { "on" } else { "off" };
+        if let Some(Ok(true)) = self.run.try_update_value(|r| r.set_param(name, value)) {
+            self.params_rev.update(|r| *r += 1);
         }
         self.pitfalls.update(|p| {
             p.retain(|x| x != name);
             if on {
-                p.push(name.to_string());
-                p.sort();
+                link::insert_pitfall(p, name);
             }
         });
         self.rebuild();
@@ -399,31 +626,19 @@ where
 
     /// Loads a named preset: its seed, parameters, faults and starting step.
     pub fn apply_preset(&self, name: &str) {
-        let Some(preset) = S::presets().iter().find(|p| p.name == name) else {
+        let Some(Some((seed, step, description))) =
+            self.run.try_update_value(|r| r.load_preset(name))
+        else {
             return;
         };
-        let mut params = S::Params::default();
-        for (field, value) in preset.params {
-            let _ = params.set(field, value);
-        }
-        let faults = preset
-            .faults
-            .iter()
-            .map(|(step, kind)| FaultAt {
-                step: *step,
-                fault: Fault::from_preset(kind),
-            })
-            .collect();
         self.playing.set(false);
         self.param_errors.set(Vec::new());
-        self.params.set(params.clone());
-        self.seed.set(preset.seed);
+        self.seed.set(seed);
         self.pitfalls.set(Vec::new());
-        self.tl
-            .set_value(build_timeline::<S>(&params, preset.seed, faults));
+        self.params_rev.update(|r| *r += 1);
         self.rev.update(|r| *r += 1);
-        self.notice.set(Some(preset.description.to_string()));
-        self.go_to(preset.step);
+        self.notice.set(Some(description.to_string()));
+        self.go_to(step);
         self.ensure_loop();
     }
 
@@ -431,15 +646,11 @@ where
     pub fn reset(&self) {
         self.playing.set(false);
         self.param_errors.set(Vec::new());
-        self.params.set(S::Params::default());
         self.seed.set(link::DEFAULT_SEED);
         self.pitfalls.set(Vec::new());
         self.notice.set(None);
-        self.tl.set_value(build_timeline::<S>(
-            &S::Params::default(),
-            link::DEFAULT_SEED,
-            Vec::new(),
-        ));
+        self.run.update_value(|r| r.reset(link::DEFAULT_SEED));
+        self.params_rev.update(|r| *r += 1);
         self.rev.update(|r| *r += 1);
         self.pending.set(None);
         self.write_url(true);
@@ -450,15 +661,9 @@ where
 
     /// The query string for the current state (through the one encoder).
     pub fn query(&self) -> String {
-        let (step, faults) = self.tl.with_value(|t| (t.step(), t.faults().to_vec()));
-        link::encode(&LinkState {
-            seed: self.seed.get_untracked(),
-            step,
-            params: self.params.get_untracked(),
-            faults,
-            pitfalls: self.pitfalls.get_untracked(),
-            tour: None,
-        })
+        let seed = self.seed.get_untracked();
+        self.pitfalls
+            .with_untracked(|p| self.run.with_value(|r| r.query(seed, p)))
     }
 
     /// A full link to the current state.
@@ -568,7 +773,7 @@ where
                 more = true;
             }
         } else if let Some(target) = self.pending.get_untracked() {
-            let covered = self.tl.try_update_value(|t| {
+            let covered = self.run.try_update_value(|t| {
                 while t.built_until() + t.interval() <= target && !t.is_built() {
                     t.build(2048);
                     if browser::now_ms() >= deadline {
@@ -581,7 +786,7 @@ where
                 self.pending.set(None);
                 self.mutate(|t| t.seek(target));
                 self.write_url(true);
-            } else if let Some(f) = self.tl.try_with_value(|t| {
+            } else if let Some(f) = self.run.try_with_value(|t| {
                 if t.total() == 0 {
                     1.0
                 } else {
@@ -603,7 +808,7 @@ where
             } else {
                 deadline
             };
-            let built = self.tl.try_update_value(|t| {
+            let built = self.run.try_update_value(|t| {
                 while !t.is_built() && browser::now_ms() < deadline {
                     t.build(2048);
                 }

@@ -10,7 +10,7 @@ use pipelab_core::sim::{
 };
 
 use crate::browser;
-use crate::sim::{Sim, SPEEDS};
+use crate::sim::{Sim, SimCore, SPEEDS};
 use crate::widgets::faults::{FaultButtons, FaultList};
 use crate::widgets::help::HelpOverlay;
 use crate::widgets::narration::{Narration, NarrationLog};
@@ -71,20 +71,46 @@ pub struct SimUi {
     pub set_seed_text: Callback<String, Result<(), String>>,
 }
 
-impl<S: Scenario + Send + Sync + 'static> Sim<S>
+/// A scenario type's static metadata, for [`SimCore::ui`].
+pub struct UiMeta {
+    pub slug: &'static str,
+    pub notable_means: &'static str,
+    pub specs: &'static [ParamSpec],
+    pub pitfall_specs: &'static [PitfallSpec],
+    pub presets: &'static [Preset],
+    pub fault_specs: &'static [FaultSpec],
+}
+
+impl<S> Sim<S>
 where
+    S: Scenario + Send + Sync + 'static,
     S::Params: Send + Sync + 'static,
 {
     /// The widgets' view of this simulation.
     pub fn ui(self) -> SimUi {
-        let sim = self;
-        SimUi {
+        let core: SimCore = *self;
+        core.ui(UiMeta {
             slug: S::SLUG,
             notable_means: S::notable_means(),
             specs: S::Params::specs(),
             pitfall_specs: S::Params::pitfalls(),
             presets: S::presets(),
             fault_specs: S::fault_specs(),
+        })
+    }
+}
+
+impl SimCore {
+    /// The widgets' view of this simulation (compiled once for every page).
+    pub fn ui(self, meta: UiMeta) -> SimUi {
+        let sim = self;
+        SimUi {
+            slug: meta.slug,
+            notable_means: meta.notable_means,
+            specs: meta.specs,
+            pitfall_specs: meta.pitfall_specs,
+            presets: meta.presets,
+            fault_specs: meta.fault_specs,
             playing: sim.playing,
             speed: sim.speed,
             seed: sim.seed,
@@ -94,15 +120,8 @@ where
             param_errors: sim.param_errors,
             step: Signal::derive(move || sim.step()),
             total: Signal::derive(move || sim.total()),
-            narration: Signal::derive(move || sim.with(|t| t.current().narrate())),
-            values: Signal::derive(move || {
-                sim.params.with(|p| {
-                    S::Params::specs()
-                        .iter()
-                        .filter_map(|s| p.get(s.name).map(|v| (s.name.to_string(), v)))
-                        .collect()
-                })
-            }),
+            narration: Signal::derive(move || sim.narrate()),
+            values: Signal::derive(move || sim.param_values()),
             faults: Signal::derive(move || sim.faults()),
             rejected: Signal::derive(move || {
                 sim.rejected_faults()

@@ -12,5 +12,6 @@ pub mod link;
 pub mod oracle;
 pub mod patterns;
 pub mod sim;
+pub mod sort;
 pub mod stream;
 pub mod workload;

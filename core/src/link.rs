@@ -85,6 +85,14 @@ pub fn encode<P: Params>(state: &LinkState<P>) -> String {
     parts.join("&")
 }
 
+/// Adds `name` to a sorted, distinct list of pitfall names (one non-generic copy).
+#[inline(never)]
+pub fn insert_pitfall(list: &mut Vec<String>, name: &str) {
+    if let Err(at) = list.binary_search_by(|p| p.as_str().cmp(name)) {
+        list.insert(at, name.to_string());
+    }
+}
+
 /// Decodes a query string (with or without a leading `?`) for a page with parameters `P`
 /// and faults `fault_specs`. Never panics; see [`Decoded`].
 pub fn decode<P: Params>(query: &str, fault_specs: &[FaultSpec]) -> Decoded<P> {
@@ -143,10 +151,7 @@ pub fn decode<P: Params>(query: &str, fault_specs: &[FaultSpec]) -> Decoded<P> {
                 let mut bad = Vec::new();
                 for name in value.split(',').filter(|s| !s.is_empty()) {
                     if P::pitfalls().iter().any(|p| p.name == name) {
-                        if !state.pitfalls.iter().any(|p| p == name) {
-                            state.pitfalls.push(name.to_string());
-                            state.pitfalls.sort();
-                        }
+                        insert_pitfall(&mut state.pitfalls, name);
                         // The params carry the toggle too: it is what the scenario reads.
                         let _ = state.params.set(name, "on");
                     } else {
@@ -213,7 +218,7 @@ fn parse_faults(value: &str, specs: &[FaultSpec]) -> Result<Vec<FaultAt>, String
             },
         });
     }
-    out.sort_by_key(|f| f.step);
+    crate::sim::fault::sort_by_step(&mut out);
     Ok(out)
 }
 

@@ -152,7 +152,7 @@ pub fn CompareModnRingPage() -> impl IntoView {
     let sim = Sim::<Compare<ModnVsRing>>::from_url();
     let view: Memo<View> = Memo::new(move |_| sim.with(|t| t.current().view()));
     let label = move |side: Side| {
-        sim.params.with(|p| {
+        sim.params_with(|p| {
             let s = match side {
                 Side::A => p.a_scheme,
                 Side::B => p.b_scheme,
@@ -162,9 +162,8 @@ pub fn CompareModnRingPage() -> impl IntoView {
     };
     let chart = Signal::derive(move || {
         view.with(|v| {
-            let (pa, pb) = sim
-                .params
-                .with_untracked(|p| (p.a_scheme.label(), p.b_scheme.label()));
+            let (pa, pb) =
+                untrack(|| sim.params_with(|p| (p.a_scheme.label(), p.b_scheme.label())));
             let ids: Vec<u32> = v.a.shards.iter().map(|s| s.id).collect();
             BarData {
                 title: "Keys stored per shard, both sides".into(),
@@ -188,7 +187,7 @@ pub fn CompareModnRingPage() -> impl IntoView {
             }
         })
     });
-    let summary = move || view.with(|v| sim.params.with(|p| trade_off(p, &v.diff)));
+    let summary = move || view.with(|v| sim.params_with(|p| trade_off(p, &v.diff)));
     // Keys per shard on both sides; the shard that just received an order on either side
     // is highlighted.
     let rows = Signal::derive(move || {

@@ -102,7 +102,7 @@ pub fn QueriesPanel(view: Memo<ShardingView>) -> impl IntoView {
 /// starting shards; recomputed only when the shard count or the users change.
 #[component]
 pub fn VnodeSweep(sim: Sim<Sharding>) -> impl IntoView {
-    let input = Memo::new(move |_| sim.params.with(|p| (p.shards, p.users)));
+    let input = Memo::new(move |_| sim.params_with(|p| (p.shards, p.users)));
     let points = Memo::new(move |_| {
         let (shards, users) = input.get();
         let ids: Vec<u32> = (0..shards).collect();

@@ -28,20 +28,38 @@ pub fn to_csv(columns: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// `(start, count)` → that page of rows, for tables that grow with the run.
+pub type RowPages = Callback<(usize, usize), Vec<Vec<String>>>;
+
 /// `table-<id>` with `table-<id>-prev`, `-next`, `-page` and `-csv` hooks.
+///
+/// Rows come either whole (`rows`) or, for tables that grow with the run, on demand:
+/// `total` rows of which `fetch((start, count))` returns a page (and the CSV asks for all).
 #[component]
 pub fn DataTable(
     id: &'static str,
     caption: &'static str,
     columns: &'static [&'static str],
-    #[prop(into)] rows: Signal<Vec<Vec<String>>>,
+    #[prop(into, optional)] rows: Signal<Vec<Vec<String>>>,
+    #[prop(into, optional)] total: Option<Signal<usize>>,
+    #[prop(optional)] fetch: Option<RowPages>,
     #[prop(default = 10)] page_size: usize,
     /// Rows to highlight (by index into `rows`).
     #[prop(into, optional)]
     highlight: Signal<Vec<usize>>,
 ) -> impl IntoView {
     let page = RwSignal::new(0usize);
-    let pages = move || rows.with(|r| r.len().div_ceil(page_size).max(1));
+    let len = move || match total {
+        Some(t) if fetch.is_some() => t.get(),
+        _ => rows.with(|r| r.len()),
+    };
+    let slice = move |start: usize, count: usize| -> Vec<Vec<String>> {
+        match fetch {
+            Some(f) => f.run((start, count)),
+            None => rows.with(|r| r.iter().skip(start).take(count).cloned().collect()),
+        }
+    };
+    let pages = move || len().div_ceil(page_size).max(1);
     // Stay on a page that exists when the table shrinks.
     Effect::new(move |_| {
         let p = pages();
@@ -50,7 +68,8 @@ pub fn DataTable(
         }
     });
     let export = move |_| {
-        let csv = rows.with_untracked(|r| to_csv(columns, r));
+        let all = untrack(|| slice(0, len()));
+        let csv = to_csv(columns, &all);
         browser::download(&format!("pipelab-{id}.csv"), "text/csv", &csv);
     };
     view! {
@@ -62,18 +81,17 @@ pub fn DataTable(
                     {move || {
                         let hl = highlight.get();
                         let start = page.get() * page_size;
-                        rows.with(|r| {
-                            if r.is_empty() {
-                                return view! { <tr><td colspan=columns.len().to_string() class="empty">"No rows yet."</td></tr> }.into_any();
+                        let shown = slice(start, page_size);
+                        if shown.is_empty() {
+                            return view! { <tr><td colspan=columns.len().to_string() class="empty">"No rows yet."</td></tr> }.into_any();
+                        }
+                        shown.into_iter().enumerate().map(|(i, row)| {
+                            view! {
+                                <tr class=if hl.contains(&(start + i)) { "hl" } else { "" }>
+                                    {row.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
+                                </tr>
                             }
-                            r.iter().enumerate().skip(start).take(page_size).map(|(i, row)| {
-                                view! {
-                                    <tr class=if hl.contains(&i) { "hl" } else { "" }>
-                                        {row.iter().map(|c| view! { <td>{c.clone()}</td> }).collect_view()}
-                                    </tr>
-                                }
-                            }).collect_view().into_any()
-                        })
+                        }).collect_view().into_any()
                     }}
                 </tbody>
             </table>
@@ -81,7 +99,7 @@ pub fn DataTable(
                 <button data-testid=format!("table-{id}-prev") disabled=move || page.get() == 0
                     on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"‹ Prev"</button>
                 <span data-testid=format!("table-{id}-page")>
-                    {move || format!("Page {} of {} · {} rows", page.get() + 1, pages(), rows.with(|r| r.len()))}
+                    {move || format!("Page {} of {} · {} rows", page.get() + 1, pages(), len())}
                 </span>
                 <button data-testid=format!("table-{id}-next") disabled=move || { page.get() + 1 >= pages() }
                     on:click=move |_| page.update(|p| *p += 1)>"Next ›"</button>

@@ -4,6 +4,7 @@
 //! and cutting at every gap. "Truth so far" counts only events whose first delivery has
 //! arrived; "final truth" counts the whole input.
 
+use crate::sort::sort_pairs;
 use crate::workload::{OrderEvent, OrderStatus};
 
 /// The window definition, restated here so the oracle shares no code with the processor.
@@ -81,12 +82,12 @@ impl StreamTruth {
     /// Builds the oracle. `paid_only` is code v2's revenue rule (v1 adds every event).
     pub fn build(tape: &[OrderEvent], def: WindowDef, paid_only: bool) -> Self {
         // First delivery of every id: sort (id, index) and keep the smallest index per id.
-        let mut firsts: Vec<(u64, u32)> = tape
+        let mut firsts: Vec<(i64, u64)> = tape
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.event_id, i as u32))
+            .map(|(i, e)| (e.event_id as i64, i as u64))
             .collect();
-        firsts.sort_unstable();
+        sort_pairs(&mut firsts);
         firsts.dedup_by_key(|(id, _)| *id);
         let pane_ms = match def {
             WindowDef::Tumbling { size_ms } => size_ms.max(1),
@@ -97,32 +98,38 @@ impl StreamTruth {
         let mut panes = Vec::new();
         let mut users: Vec<Vec<Fact>> = Vec::new();
         if let WindowDef::Session { .. } = def {
+            let mut by_user: Vec<Vec<(i64, u64)>> = Vec::new();
             for (_, i) in &firsts {
                 let e = &tape[*i as usize];
                 let u = e.user_id as usize;
-                if users.len() <= u {
-                    users.resize_with(u + 1, Vec::new);
+                if by_user.len() <= u {
+                    by_user.resize_with(u + 1, Vec::new);
                 }
-                users[u].push(Fact {
-                    time_ms: e.event_time.0,
-                    arrival: *i,
-                    revenue_cents: revenue(e, paid_only),
-                });
+                by_user[u].push((e.event_time.0, *i));
             }
-            for list in &mut users {
-                list.sort_by_key(|f| (f.time_ms, f.arrival));
-            }
-        } else {
-            let mut keyed: Vec<(i64, u32, i64)> = firsts
-                .iter()
-                .map(|(_, i)| {
-                    let e = &tape[*i as usize];
-                    let start = e.event_time.0 - e.event_time.0.rem_euclid(pane_ms);
-                    (start, *i, revenue(e, paid_only))
+            users = by_user
+                .into_iter()
+                .map(|mut list| {
+                    sort_pairs(&mut list);
+                    list.into_iter()
+                        .map(|(t, i)| Fact {
+                            time_ms: t,
+                            arrival: i as u32,
+                            revenue_cents: revenue(&tape[i as usize], paid_only),
+                        })
+                        .collect()
                 })
                 .collect();
-            keyed.sort_unstable();
-            for (start, i, rev) in keyed {
+        } else {
+            let mut keyed: Vec<(i64, u64)> = firsts
+                .iter()
+                .map(|(_, i)| {
+                    let t = tape[*i as usize].event_time.0;
+                    (t - t.rem_euclid(pane_ms), *i)
+                })
+                .collect();
+            sort_pairs(&mut keyed);
+            for (start, i) in keyed {
                 if panes.last().is_none_or(|p: &Pane| p.start_ms != start) {
                     panes.push(Pane {
                         start_ms: start,
@@ -132,8 +139,9 @@ impl StreamTruth {
                 }
                 if let Some(p) = panes.last_mut() {
                     let before = p.revenue_prefix.last().copied().unwrap_or(0);
-                    p.arrivals.push(i);
-                    p.revenue_prefix.push(before + rev);
+                    p.arrivals.push(i as u32);
+                    p.revenue_prefix
+                        .push(before + revenue(&tape[i as usize], paid_only));
                 }
             }
         }
@@ -210,13 +218,14 @@ impl StreamTruth {
         let WindowDef::Session { gap_ms } = self.def else {
             return Vec::new();
         };
-        let mut facts: Vec<(i64, i64)> = self
+        // (time, revenue as the payload's bits): sorted by time, the revenue rides along.
+        let mut facts: Vec<(i64, u64)> = self
             .users
             .get(user as usize)
             .map(|l| {
                 l.iter()
                     .filter(|f| (f.arrival as u64) < arrived)
-                    .map(|f| (f.time_ms, f.revenue_cents))
+                    .map(|f| (f.time_ms, f.revenue_cents as u64))
                     .collect()
             })
             .unwrap_or_default();
@@ -224,12 +233,13 @@ impl StreamTruth {
         for e in extra {
             if e.user_id == user && !seen.contains(&e.event_id) {
                 seen.push(e.event_id);
-                facts.push((e.event_time.0, revenue(e, self.paid_only)));
+                facts.push((e.event_time.0, revenue(e, self.paid_only) as u64));
             }
         }
-        facts.sort_unstable();
+        sort_pairs(&mut facts);
         let mut out: Vec<SessionTruth> = Vec::new();
         for (t, rev) in facts {
+            let rev = rev as i64;
             match out.last_mut() {
                 Some(s) if t < s.end_ms => {
                     s.end_ms = s.end_ms.max(t + gap_ms);
@@ -257,7 +267,7 @@ impl StreamTruth {
         if size == 0 {
             return Vec::new();
         }
-        let mut starts: Vec<i64> = Vec::new();
+        let mut starts: Vec<(i64, u64)> = Vec::new();
         let times = self.panes.iter().map(|p| p.start_ms).chain(
             extra
                 .iter()
@@ -272,31 +282,32 @@ impl StreamTruth {
             let mut s = (pane - size).div_euclid(slide) * slide;
             while s <= pane {
                 if pane < s + size {
-                    starts.push(s);
+                    starts.push((s, 0));
                 }
                 s += slide;
             }
         }
-        starts.sort_unstable();
+        sort_pairs(&mut starts);
         starts.dedup();
         starts
             .into_iter()
-            .map(|s| (s, self.window_final(s, extra)))
+            .map(|(s, _)| (s, self.window_final(s, extra)))
             .filter(|(_, a)| a.events > 0)
             .collect()
     }
 
     /// Every final session of every user.
     pub fn all_sessions(&self, extra: &[OrderEvent]) -> Vec<SessionTruth> {
-        let mut users: Vec<u32> = (0..self.users.len() as u32)
+        let mut users: Vec<(i64, u64)> = (0..self.users.len() as u32)
             .filter(|u| self.users.get(*u as usize).is_some_and(|l| !l.is_empty()))
             .chain(extra.iter().map(|e| e.user_id))
+            .map(|u| (u as i64, 0))
             .collect();
-        users.sort_unstable();
+        sort_pairs(&mut users);
         users.dedup();
         users
             .into_iter()
-            .flat_map(|u| self.sessions(u, u64::MAX, extra))
+            .flat_map(|(u, _)| self.sessions(u as u32, u64::MAX, extra))
             .collect()
     }
 }

@@ -51,3 +51,10 @@ pub struct FaultAt {
     pub step: u64,
     pub fault: Fault,
 }
+
+/// Sorts faults by step, keeping the injection order of faults at the same step. Not
+/// generic on purpose: every `Timeline<S>` and link decoder calls this one copy.
+#[inline(never)]
+pub fn sort_by_step(faults: &mut [FaultAt]) {
+    faults.sort_by_key(|f| f.step);
+}

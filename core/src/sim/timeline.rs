@@ -58,7 +58,7 @@ impl<S: Scenario> Tape<S> {
                 .retain(|(s, f, _)| !(*s == step && *f == fault));
             if let Err(why) = outcome {
                 self.rejected.push((step, fault, why));
-                self.rejected.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+                sort_rejected(&mut self.rejected);
             }
         }
     }
@@ -89,7 +89,7 @@ impl<S: Scenario> Timeline<S> {
         let total = scenario.total_steps();
         let interval = MIN_INTERVAL.max(total.div_ceil(MAX_CHECKPOINTS));
         faults.retain(|f| f.step <= total);
-        faults.sort_by_key(|f| f.step);
+        super::fault::sort_by_step(&mut faults);
         let mut tl = Timeline {
             base: scenario.clone(),
             total,
@@ -325,4 +325,10 @@ impl<S: Scenario> Timeline<S> {
         }
         out
     }
+}
+
+/// Rejected faults in (step, fault) order; one non-generic copy for every `Timeline<S>`.
+#[inline(never)]
+fn sort_rejected(v: &mut [(u64, Fault, String)]) {
+    v.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
 }

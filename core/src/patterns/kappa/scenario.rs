@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::format::{count, duration_ms, money, time_of_day};
 use crate::oracle::streaming::{Answer, StreamTruth, WindowDef};
 use crate::sim::{Fault, FaultSpec, ParamError, Preset, Rng, Scenario, SimTime};
+use crate::sort::sort_pairs;
 use crate::stream::{EventLog, Rule, WindowKey, WindowKind, INJECTED_ID_BASE};
 use crate::workload::{product_price_cents, OrderEvent, OrderStatus};
 
@@ -176,26 +177,26 @@ impl Kappa {
     fn count_missing(&self) -> u64 {
         let extra = self.extra();
         let truth = &self.truth[rule_index(self.live.cfg.rule)];
-        let mut emitted: Vec<(i64, i64, u32)> = self
+        // A window is identified by its start (and user, for sessions).
+        let mut emitted: Vec<(i64, u64)> = self
             .live
             .output
             .iter()
-            .map(|r| (r.key.start_ms, r.key.end_ms, r.key.user))
+            .map(|r| (r.key.start_ms, r.key.user as u64))
             .collect();
-        emitted.sort_unstable();
-        let has = |k: (i64, i64, u32)| emitted.binary_search(&k).is_ok();
+        sort_pairs(&mut emitted);
+        let has = |k: (i64, u64)| emitted.binary_search(&k).is_ok();
         if self.is_session() {
             truth
                 .all_sessions(&extra)
                 .iter()
-                .filter(|s| !has((s.start_ms, s.end_ms, s.user)))
+                .filter(|s| !has((s.start_ms, s.user as u64)))
                 .count() as u64
         } else {
-            let size = self.params.windows().size_ms;
             truth
                 .all_windows(&extra)
                 .iter()
-                .filter(|(start, _)| !has((*start, start + size, 0)))
+                .filter(|(start, _)| !has((*start, 0)))
                 .count() as u64
         }
     }
@@ -577,7 +578,7 @@ impl Scenario for Kappa {
     }
 
     fn notable_means() -> &'static str {
-        "a late event, readers switching to a new version, or the end of input"
+        "a late event, a fault, readers switching to a new version, or the end of input"
     }
 
     fn narrate(&self) -> String {
@@ -586,7 +587,8 @@ impl Scenario for Kappa {
 
     fn is_notable(&self) -> bool {
         let l = &self.last;
-        l.switched
+        l.fault.is_some()
+            || l.switched
             || l.ended
             || matches!(
                 l.disposition,
