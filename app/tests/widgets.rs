@@ -815,6 +815,47 @@ fn table_rows(n: usize) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A table over a growing source asks only for the page it shows.
+#[wasm_bindgen_test]
+async fn data_table_fetches_only_the_page_it_shows() {
+    let total = RwSignal::new(1_000_000usize);
+    let asked = StoredValue::new(Vec::<(usize, usize)>::new());
+    let fetch = Callback::new(move |(start, n): (usize, usize)| {
+        asked.update_value(|a| a.push((start, n)));
+        let end = (start + n).min(total.get());
+        (start..end)
+            .map(|i| vec![i.to_string(), (i % 7).to_string()])
+            .collect::<Vec<_>>()
+    });
+    let fx = mount(move || {
+        view! {
+            <DataTable id="big" caption="Big" columns=&["n", "n mod 7"] total=total fetch=fetch page_size=5 />
+        }
+    });
+    settle().await;
+    assert_eq!(
+        text(&fx.get("table-big-page")),
+        "Page 1 of 200000 · 1000000 rows"
+    );
+    assert_eq!(
+        asked.get_value(),
+        vec![(0, 5)],
+        "only the first page was built"
+    );
+    click(&fx.get("table-big-next"));
+    settle().await;
+    let cells: Vec<String> = fx
+        .all("[data-testid=\"table-big\"] tbody tr")
+        .iter()
+        .map(|tr| text(&tr.query_selector("td").unwrap().unwrap()))
+        .collect();
+    assert_eq!(cells, vec!["5", "6", "7", "8", "9"]);
+    assert_eq!(asked.get_value().last(), Some(&(5, 5)));
+    total.set(7);
+    settle().await;
+    assert_eq!(text(&fx.get("table-big-page")), "Page 2 of 2 · 7 rows");
+}
+
 #[wasm_bindgen_test]
 async fn data_table_pages_highlights_and_offers_csv() {
     let rows = RwSignal::new(table_rows(25));
@@ -1059,12 +1100,14 @@ async fn code_panel_marks_the_active_lines() {
     let code = RwSignal::new(CodeView {
         language: "rust",
         title: "Routing a key",
-        lines: vec![
+        lines: [
             "let h = hash(key);",
             "let shard = h % n;",
             "send(shard, event);",
             "ack();",
-        ],
+        ]
+        .map(String::from)
+        .to_vec(),
         active: vec![1, 3],
         note: None,
     });
