@@ -5,8 +5,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    compare_modn_ring::CompareModnRingPage, home::Home, kappa::KappaPage, not_found::NotFound,
-    sharding::ShardingPage,
+    compare_modn_ring::CompareModnRingPage, home::Home, kappa::KappaPage, lambda::LambdaPage,
+    not_found::NotFound, sharding::ShardingPage,
 };
 
 #[component]
@@ -23,6 +23,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/sharding") view=ShardingPage />
                     <Route path=path!("/kappa") view=KappaPage />
+                    <Route path=path!("/lambda") view=LambdaPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                 </Routes>
             </main>

@@ -1286,6 +1286,7 @@ async fn bar_chart_renders_svg_and_offers_download() {
         reference: Some(("mean".to_string(), 20.0)),
         emphasis: Some(2),
         second: None,
+        lines: false,
     });
     let fx = mount(move || view! { <BarChart id="load" data=data /> });
     settle().await;

@@ -134,12 +134,37 @@ fn kappa_million(c: &mut Criterion) {
     g.finish();
 }
 
+/// Events per second through Lambda (master log, batch fold, speed layer, serving error
+/// kept against the oracle): a 1,000,000-event log, the default batch period.
+fn lambda_million(c: &mut Criterion) {
+    use pipelab_core::patterns::lambda::{Lambda, LambdaParams};
+    let p = LambdaParams {
+        events: 1_000_000,
+        ..LambdaParams::default()
+    };
+    let base = Lambda::new(&p, 42).expect("valid");
+    let mut g = c.benchmark_group("lambda");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1_000_000));
+    g.bench_function("1M events", |b| {
+        b.iter(|| {
+            let mut l = base.clone();
+            for _ in 0..1_000_000 {
+                l.step();
+            }
+            black_box(l.errors())
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     workload,
     sharding_steps,
     routing,
     seek_million,
-    kappa_million
+    kappa_million,
+    lambda_million
 );
 criterion_main!(benches);

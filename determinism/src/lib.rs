@@ -1,5 +1,5 @@
 //! The cross-target determinism check: hash every step's view (and narration) of full
-//! sharding, compare and kappa runs with faults, for several seeds. `cargo xtask test` runs this natively and
+//! sharding, compare, kappa and lambda runs with faults, for several seeds. `cargo xtask test` runs this natively and
 //! as wasm in Node and compares the output line by line; no golden value is stored.
 
 use pipelab_core::hash::fold_digest;
@@ -111,6 +111,33 @@ pub fn kappa_digest(window: &str, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
+/// Digest of a /lambda run with every fault, plain or with the note's UNION ALL.
+pub fn lambda_digest(union_all: bool, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::lambda::{Lambda, LambdaParams};
+    let params = LambdaParams {
+        events: STEPS,
+        union_all,
+        ..LambdaParams::default()
+    };
+    let faults = [
+        (2_500, "crash-speed"),
+        (5_000, "duplicates"),
+        (7_000, "very-late"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = Lambda::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Runs covered per seed: every scheme, skew, and the salted hot key.
 const RUNS: &[(&str, &str, &str)] = &[
     ("modn", "0", "1"),
@@ -139,6 +166,16 @@ pub fn trace_hashes_text() -> String {
                     format!("kappa window={window} seed={seed} steps={STEPS} digest={d:#018x}")
                 }
                 Err(e) => format!("kappa window={window} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for union_all in [false, true] {
+            let line = match lambda_digest(union_all, *seed) {
+                Ok(d) => format!(
+                    "lambda union_all={union_all} seed={seed} steps={STEPS} digest={d:#018x}"
+                ),
+                Err(e) => format!("lambda union_all={union_all} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

@@ -184,6 +184,7 @@ pub fn CompareModnRingPage() -> impl IntoView {
                         })
                         .collect(),
                 )),
+                lines: false,
             }
         })
     });

@@ -658,6 +658,7 @@ pub fn KappaPage() -> impl IntoView {
                 reference: None,
                 emphasis: None,
                 second: Some(("final truth".into(), "emitted".into(), truths)),
+                lines: false,
             }
         })
     });

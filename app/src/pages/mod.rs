@@ -3,6 +3,7 @@
 pub mod compare_modn_ring;
 pub mod home;
 pub mod kappa;
+pub mod lambda;
 pub mod not_found;
 pub mod sharding;
 pub mod sharding_load;

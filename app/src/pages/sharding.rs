@@ -467,6 +467,7 @@ pub fn ShardingPage() -> impl IntoView {
                 reference: Some((format!("mean {mean:.1}"), mean)),
                 emphasis: v.shards.iter().position(|s| s.is_target),
                 second: None,
+                lines: false,
             }
         })
     });

@@ -122,6 +122,7 @@ pub fn VnodeSweep(sim: Sim<Sharding>) -> impl IntoView {
             reference: Some(("perfectly even = 1".into(), 1.0)),
             emphasis: None,
             second: None,
+            lines: false,
         }
     });
     view! {

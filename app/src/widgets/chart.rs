@@ -21,6 +21,8 @@ pub struct BarData {
     /// A second series drawn beside the first in each category: `(its name, the first
     /// series' name, values)`; the caption names both.
     pub second: Option<(String, String, Vec<f64>)>,
+    /// Draw each series as a line through its points (a series over time) instead of bars.
+    pub lines: bool,
 }
 
 const W: u32 = 560;
@@ -42,9 +44,10 @@ pub fn bar_svg(data: &BarData) -> String {
 
 /// The title, naming the reference line when there is one (no separate legend box).
 fn caption(data: &BarData) -> String {
-    let series = match &data.second {
-        Some((b, a, _)) => format!(" (left bars: {a}; right bars: {b})"),
-        None => String::new(),
+    let series = match (&data.second, data.lines) {
+        (Some((b, a, _)), false) => format!(" (left bars: {a}; right bars: {b})"),
+        (Some((b, a, _)), true) => format!(" (blue: {a}; purple: {b})"),
+        (None, _) => String::new(),
     };
     match &data.reference {
         Some((label, _)) => format!("{}{series} (line: {label})", data.title),
@@ -126,22 +129,44 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
         }
         let base = RGBColor(0x3b, 0x6e, 0xa8);
         let hot = RGBColor(0xd9, 0x73, 0x06);
+        let other = RGBColor(0x8a, 0x5a, 0xb8);
+        if data.lines {
+            let points = |v: &[f64]| -> Vec<(f64, f64)> {
+                v.iter()
+                    .enumerate()
+                    .map(|(i, y)| (i as f64 + 0.5, *y))
+                    .collect()
+            };
+            chart
+                .draw_series(LineSeries::new(points(&data.values), base.stroke_width(2)))
+                .map_err(|e| e.to_string())?;
+            if let Some((_, _, values)) = &data.second {
+                chart
+                    .draw_series(LineSeries::new(points(values), other.stroke_width(2)))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         let (a_end, b_start) = if data.second.is_some() {
             (0.5, 0.5)
         } else {
             (0.85, 0.85)
         };
         chart
-            .draw_series(data.values.iter().enumerate().map(|(i, v)| {
-                let color = if Some(i) == data.emphasis { hot } else { base };
-                Rectangle::new(
-                    [(i as f64 + 0.15, 0.0), (i as f64 + a_end, *v)],
-                    color.filled(),
-                )
-            }))
+            .draw_series(
+                data.values
+                    .iter()
+                    .enumerate()
+                    .filter(|_| !data.lines)
+                    .map(|(i, v)| {
+                        let color = if Some(i) == data.emphasis { hot } else { base };
+                        Rectangle::new(
+                            [(i as f64 + 0.15, 0.0), (i as f64 + a_end, *v)],
+                            color.filled(),
+                        )
+                    }),
+            )
             .map_err(|e| e.to_string())?;
-        if let Some((_, _, values)) = &data.second {
-            let other = RGBColor(0x8a, 0x5a, 0xb8);
+        if let (Some((_, _, values)), false) = (&data.second, data.lines) {
             chart
                 .draw_series(values.iter().enumerate().map(|(i, v)| {
                     Rectangle::new(
@@ -272,7 +297,24 @@ mod tests {
             reference: Some(("mean".into(), 2.0)),
             emphasis: Some(0),
             second: None,
+            lines: false,
         }
+    }
+
+    #[test]
+    fn a_line_chart_draws_a_path_per_series_and_no_bars() {
+        let mut d = data(&["0", "1", "2"], &[1.0, 3.0, 2.0]);
+        let bars = bar_svg(&d).matches("<rect").count();
+        d.lines = true;
+        d.second = Some(("b".into(), "a".into(), vec![2.0, 2.0, 1.0]));
+        let svg = bar_svg(&d);
+        assert!(
+            svg.matches("<rect").count() < bars,
+            "bars were drawn: {svg}"
+        );
+        // Two series and the axes.
+        assert!(svg.matches("<polyline").count() > 2, "{svg}");
+        assert!(caption(&d).contains("blue: a; purple: b"));
     }
 
     #[test]

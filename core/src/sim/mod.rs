@@ -6,6 +6,7 @@ pub mod code;
 pub mod compare;
 pub mod fault;
 pub mod params;
+pub mod parray;
 pub mod preset;
 pub mod pvec;
 pub mod rng;

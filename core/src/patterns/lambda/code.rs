@@ -1,0 +1,142 @@
+//! The code panel: the batch job (Spark SQL), the speed job (Flink SQL) and the serving
+//! view for the current settings, written for pipelab, with the lines the current step uses
+//! highlighted.
+
+use crate::sim::code::CodeView;
+
+use super::layers::SpeedOutcome;
+use super::scenario::Lambda;
+
+pub fn code_view(l: &Lambda) -> CodeView {
+    let p = l.params();
+    let size = p.size_min;
+    let mut lines: Vec<(&str, String)> = Vec::new();
+    let mut add = |tag: &'static str, text: String| lines.push((tag, text));
+    add(
+        "batch",
+        format!(
+            "-- Batch layer (Spark SQL), every {} min: recompute from the whole master log",
+            p.period_min
+        ),
+    );
+    add("batch", "INSERT OVERWRITE TABLE batch_view".into());
+    add("batch", "SELECT window.start AS window_start,".into());
+    add("batch", "       COUNT(DISTINCT event_id) AS events,".into());
+    add(
+        "batch",
+        "       SUM(CASE WHEN status = 'paid' THEN amount_cents ELSE 0 END) AS revenue_cents"
+            .into(),
+    );
+    add(
+        "batch",
+        "FROM (SELECT DISTINCT event_id, status, amount_cents, event_time".into(),
+    );
+    add(
+        "batch",
+        "      FROM master_log WHERE log_offset < ${cutoff_offset})".into(),
+    );
+    add(
+        "batch",
+        format!("GROUP BY window(event_time, '{size} minutes');"),
+    );
+    add(
+        "batch",
+        "INSERT INTO batch_runs VALUES (${run}, ${cutoff_offset});  -- served once written".into(),
+    );
+    add("", String::new());
+    add(
+        "speed",
+        "-- Speed layer (Flink SQL): every event after the cut-off, incrementally".into(),
+    );
+    add("speed", "INSERT INTO speed_view".into());
+    add("speed", "SELECT window_start, COUNT(*) AS events,".into());
+    add(
+        "speed",
+        "       SUM(CASE WHEN status = 'paid' THEN amount_cents ELSE 0 END) AS revenue_cents"
+            .into(),
+    );
+    add(
+        "dedupe",
+        "FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, event_id".into(),
+    );
+    add(
+        "dedupe",
+        "                                  ORDER BY event_time) AS n".into(),
+    );
+    add("speed", format!("      FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(event_time), INTERVAL '{size}' MINUTES)))"));
+    add("dedupe", "WHERE n = 1".into());
+    add("speed", "GROUP BY window_start, window_end;".into());
+    add(
+        "late",
+        format!(
+            "-- state kept {} min ('table.exec.state.ttl'); older windows wait for the batch",
+            p.retention_min
+        ),
+    );
+    add("", String::new());
+    add(
+        "serve",
+        "-- Serving layer: batch below the cut-off, speed from it on: no overlap".into(),
+    );
+    add(
+        "serve",
+        "CREATE OR REPLACE VIEW orders_per_window AS".into(),
+    );
+    add(
+        "serve",
+        "SELECT window_start, SUM(events) AS events, SUM(revenue_cents) AS revenue_cents".into(),
+    );
+    add(
+        "serve",
+        "FROM (SELECT window_start, events, revenue_cents FROM batch_view".into(),
+    );
+    add("serve", "      UNION ALL".into());
+    add(
+        "serve",
+        "      SELECT window_start, events, revenue_cents FROM speed_view".into(),
+    );
+    if p.union_all {
+        add(
+            "serve",
+            "      -- (the note: no cut-off here, and the speed view is never trimmed)".into(),
+        );
+    } else {
+        add(
+            "serve",
+            "      WHERE from_offset >= (SELECT MAX(cutoff_offset) FROM batch_runs))".into(),
+        );
+    }
+    add("serve", "GROUP BY window_start;".into());
+
+    let last = l.last();
+    let mut tags: Vec<&str> = Vec::new();
+    if last.batch_started.is_some() {
+        tags.push("batch");
+    }
+    if last.batch_served.is_some() {
+        tags.push("serve");
+    }
+    match last.speed {
+        Some(SpeedOutcome::Counted) => tags.push("speed"),
+        Some(SpeedOutcome::Duplicate) => tags.push("dedupe"),
+        Some(SpeedOutcome::TooLate) => tags.push("late"),
+        None => {}
+    }
+    if last.fault.is_some() {
+        tags.push("speed");
+    }
+    CodeView {
+        language: "sql",
+        title: "Spark SQL (batch), Flink SQL (speed) and the serving view",
+        active: lines
+            .iter()
+            .enumerate()
+            .filter(|(_, (t, _))| tags.contains(t))
+            .map(|(i, _)| i)
+            .collect(),
+        lines: lines.into_iter().map(|(_, l)| l).collect(),
+        note: p.union_all.then_some(
+            "The note's serving view is a plain UNION ALL of the batch view and the real-time view, and nothing trims the real-time view when a batch run covers its rows. Every event before the cut-off that the speed layer still holds is counted twice; the fix is to serve speed rows only from the latest served cut-off on.",
+        ),
+    }
+}
