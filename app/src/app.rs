@@ -5,8 +5,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    compare_modn_ring::CompareModnRingPage, home::Home, kappa::KappaPage, lambda::LambdaPage,
-    not_found::NotFound, sharding::ShardingPage,
+    compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
+    home::Home, kappa::KappaPage, lambda::LambdaPage, not_found::NotFound, sharding::ShardingPage,
 };
 
 #[component]
@@ -25,6 +25,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/kappa") view=KappaPage />
                     <Route path=path!("/lambda") view=LambdaPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
+                    <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />
                 </Routes>
             </main>
             <footer class="site-footer">

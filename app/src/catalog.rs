@@ -39,8 +39,8 @@ pub const COMPARES: &[Card] = &[
         id: "compare-lambda-vs-kappa",
         route: "compare/lambda-vs-kappa",
         title: "Lambda vs Kappa",
-        blurb: "Latency and accuracy on one stream.",
-        built: false,
+        blurb: "Staleness, accuracy and work on one stream.",
+        built: true,
     },
     Card {
         id: "compare-modn-vs-ring",

@@ -67,6 +67,13 @@ pub trait Pair: 'static {
     fn fault_specs() -> &'static [FaultSpec] {
         <Self::A as Scenario>::fault_specs()
     }
+
+    /// The fault a side receives for a fault of the page (by default the same one), for
+    /// pairs whose sides name the same failure differently.
+    fn side_fault(side: Side, fault: &Fault) -> Fault {
+        let _ = side;
+        fault.clone()
+    }
 }
 
 /// Both sides and the pair's tally.
@@ -183,8 +190,10 @@ impl<P: Pair> Scenario for Compare<P> {
     /// Applies to both sides or to neither: if B refuses, A is put back.
     fn apply(&mut self, fault: &Fault) -> Result<(), String> {
         let before = self.a.clone();
-        self.a.apply(fault).map_err(|e| format!("side A: {e}"))?;
-        if let Err(e) = self.b.apply(fault) {
+        self.a
+            .apply(&P::side_fault(Side::A, fault))
+            .map_err(|e| format!("side A: {e}"))?;
+        if let Err(e) = self.b.apply(&P::side_fault(Side::B, fault)) {
             self.a = before;
             return Err(format!("side B: {e}"));
         }

@@ -102,6 +102,52 @@ impl EventLog {
         self.inserts.iter().flat_map(|i| i.events.iter())
     }
 
+    /// The last `n` events again (same ids and content), arriving at the head's time: what
+    /// a source that redelivers sends.
+    pub fn redeliveries(&self, n: u64) -> Vec<OrderEvent> {
+        let len = self.len();
+        let head = self.head_time();
+        (len.saturating_sub(n)..len)
+            .filter_map(|o| self.get(o))
+            .map(|e| OrderEvent {
+                arrival_time: head,
+                duplicate: true,
+                ..e
+            })
+            .collect()
+    }
+
+    /// `n` new paid orders that happened about `age_ms` (up to 20 minutes more) before the
+    /// head and arrive now, with ids from `first_id`; drawn from `seed` and the log's
+    /// length, so both sides of a compare view get the same ones.
+    pub fn very_late(
+        &self,
+        seed: u64,
+        first_id: u64,
+        n: u64,
+        users: u32,
+        age_ms: i64,
+    ) -> Vec<OrderEvent> {
+        let head = self.head_time().0;
+        let mut rng = crate::sim::Rng::stream(seed ^ self.len(), "stream.very-late");
+        (0..n)
+            .map(|i| {
+                let product_id = 1 + rng.below(50) as u32;
+                OrderEvent {
+                    event_id: first_id + i,
+                    order_id: first_id + i,
+                    user_id: 1 + rng.below(users.max(1) as u64) as u32,
+                    product_id,
+                    amount_cents: crate::workload::product_price_cents(product_id),
+                    status: crate::workload::OrderStatus::Paid,
+                    event_time: SimTime(head - age_ms - rng.range_inclusive(0, 20 * 60_000)),
+                    arrival_time: SimTime(head),
+                    duplicate: false,
+                }
+            })
+            .collect()
+    }
+
     /// The event at log `offset`, if it has arrived.
     pub fn get(&self, offset: u64) -> Option<OrderEvent> {
         if offset >= self.len() {

@@ -134,8 +134,13 @@ impl Kappa {
         }
     }
 
+    /// New events faults inserted (redeliveries repeat tape ids and are not new).
     fn extra(&self) -> Vec<OrderEvent> {
-        self.log.inserted().copied().collect()
+        self.log
+            .inserted()
+            .filter(|e| e.event_id >= INJECTED_ID_BASE)
+            .copied()
+            .collect()
     }
 
     fn is_session(&self) -> bool {
@@ -268,6 +273,16 @@ const FAULTS: &[FaultSpec] = &[
         kind: "crash",
         label: "Crash the processor",
         help: "The job dies and restarts from its last checkpoint: it re-reads the log from the saved offset and catches up.",
+    },
+    FaultSpec {
+        kind: "duplicates",
+        label: "Redeliver 5 events",
+        help: "The source sends the last 5 events again (same ids); the job's id filter drops them.",
+    },
+    FaultSpec {
+        kind: "very-late",
+        label: "Very late events",
+        help: "8 events that happened 3 hours ago arrive now: their windows closed long ago.",
     },
     FaultSpec {
         kind: "code-version",
@@ -523,6 +538,31 @@ impl Scenario for Kappa {
                     self.log.len() - 1,
                     duration_ms(oldest)
                 )
+            }
+            "duplicates" => {
+                if self.log.is_empty() {
+                    return Err("no event has arrived yet".into());
+                }
+                let again = self
+                    .log
+                    .redeliveries(crate::patterns::lambda::scenario::REDELIVERED);
+                let k = again.len();
+                self.log.insert(again);
+                format!("The source redelivers the last {k} events (same ids); the job reads them next and its id filter drops them.")
+            }
+            "very-late" => {
+                let age = 3 * 3_600_000;
+                if self.log.head_time().0 < age + 3_600_000 {
+                    return Err("the run has not reached 4 hours of event time yet".into());
+                }
+                let first = INJECTED_ID_BASE + (self.log.len() - self.log.arrived());
+                let n = crate::patterns::lambda::scenario::VERY_LATE_EVENTS;
+                let events = self
+                    .log
+                    .very_late(self.seed, first, n, self.params.users, age);
+                self.log.insert(events);
+                self.rescore();
+                format!("{n} events that happened about 3 hours ago arrive now: every window they belong to closed long ago, so the job will treat them as late.")
             }
             "crash" => {
                 let restored = match &self.saved {

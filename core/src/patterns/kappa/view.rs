@@ -162,7 +162,11 @@ impl KappaView {
         let head = log.len();
         let truth = truth.for_kind(p.window);
         let arrived = log.arrived();
-        let extra: Vec<OrderEvent> = log.inserted().copied().collect();
+        let extra: Vec<OrderEvent> = log
+            .inserted()
+            .filter(|e| e.event_id >= crate::stream::INJECTED_ID_BASE)
+            .copied()
+            .collect();
         let oracle = &truth.truths[rule_index(k.live().cfg.rule)];
         let so_far = |key: &WindowKey| -> Answer {
             if key.user != 0 || p.window == WindowKind::Session {

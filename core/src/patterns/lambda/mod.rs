@@ -4,6 +4,7 @@
 //! ([`crate::oracle::streaming`]).
 
 pub mod code;
+pub mod compare;
 pub mod layers;
 pub mod params;
 pub mod scenario;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use crate::format::{count, duration_ms, money, time_of_day};
 use crate::oracle::streaming::{StreamTruth, WindowDef};
 use crate::sim::parray::PArray;
-use crate::sim::{Fault, FaultSpec, PVec, ParamError, Preset, Rng, Scenario, SimTime};
+use crate::sim::{Fault, FaultSpec, PVec, ParamError, Preset, Scenario, SimTime};
 use crate::stream::{Agg, EventLog, INJECTED_ID_BASE};
-use crate::workload::{product_price_cents, OrderEvent, OrderStatus};
+use crate::workload::OrderEvent;
 
 use super::layers::{window_index, BatchFold, BatchViews, SpeedLayer, SpeedOutcome};
 use super::params::LambdaParams;
@@ -380,19 +380,10 @@ impl Scenario for Lambda {
                 )
             }
             "duplicates" => {
-                let n = self.log.len();
-                if n == 0 {
+                if self.log.is_empty() {
                     return Err("no event has arrived yet".into());
                 }
-                let head = self.log.head_time();
-                let again: Vec<OrderEvent> = (n.saturating_sub(REDELIVERED)..n)
-                    .filter_map(|o| self.log.get(o))
-                    .map(|e| OrderEvent {
-                        arrival_time: head,
-                        duplicate: true,
-                        ..e
-                    })
-                    .collect();
+                let again = self.log.redeliveries(REDELIVERED);
                 let k = again.len();
                 self.log.insert(again.clone());
                 for e in &again {
@@ -409,24 +400,10 @@ impl Scenario for Lambda {
                 if head < age + 3_600_000 {
                     return Err("the run has not reached 4 hours of event time yet".into());
                 }
-                let mut rng = Rng::stream(self.seed ^ self.log.len(), "lambda.very-late");
                 let first = INJECTED_ID_BASE + self.extra.len() as u64;
-                let events: Vec<OrderEvent> = (0..VERY_LATE_EVENTS)
-                    .map(|i| {
-                        let product_id = 1 + rng.below(50) as u32;
-                        OrderEvent {
-                            event_id: first + i,
-                            order_id: first + i,
-                            user_id: 1 + rng.below(self.params.users as u64) as u32,
-                            product_id,
-                            amount_cents: product_price_cents(product_id),
-                            status: OrderStatus::Paid,
-                            event_time: SimTime(head - age - rng.range_inclusive(0, 20 * 60_000)),
-                            arrival_time: SimTime(head),
-                            duplicate: false,
-                        }
-                    })
-                    .collect();
+                let events =
+                    self.log
+                        .very_late(self.seed, first, VERY_LATE_EVENTS, self.params.users, age);
                 Arc::make_mut(&mut self.extra).extend(events.iter().copied());
                 self.log.insert(events.clone());
                 let mut refused = 0;
