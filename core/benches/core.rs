@@ -155,6 +155,18 @@ fn lambda_million(c: &mut Criterion) {
             black_box(l.errors())
         })
     });
+    // The speed layer alone: id filter, retention and per-window increments.
+    let tape = base.log().tape().clone();
+    g.bench_function("speed layer 1M events", |b| {
+        use pipelab_core::patterns::lambda::layers::SpeedLayer;
+        b.iter(|| {
+            let mut s = SpeedLayer::default();
+            for e in tape.iter() {
+                black_box(s.add(e, 600_000, 7_200_000, p.rule()));
+            }
+            black_box(s.current.len())
+        })
+    });
     g.finish();
 }
 

@@ -195,6 +195,26 @@ pub fn kernel(events: u32) -> u64 {
     pipelab_core::patterns::sharding::kernel_checksum(events)
 }
 
+/// The Kappa processor over a generated log of `events` events (tumbling windows, the
+/// default page settings), stepped to the end: a checksum of the emitted results. The
+/// log and its oracle are built inside the timing too (the page pays for them as well).
+pub fn kappa_kernel(events: u32) -> u64 {
+    use pipelab_core::patterns::kappa::{Kappa, KappaParams};
+    let p = KappaParams {
+        events: events.max(1) as u64,
+        ..KappaParams::default()
+    };
+    let Ok(mut k) = Kappa::new(&p, 42) else {
+        return 0;
+    };
+    for _ in 0..events {
+        k.step();
+    }
+    k.live().output.iter().fold(k.live().read, |acc, r| {
+        acc.wrapping_mul(31).wrapping_add(r.agg.events)
+    })
+}
+
 #[cfg(target_arch = "wasm32")]
 mod wasm {
     use wasm_bindgen::prelude::*;
@@ -209,5 +229,11 @@ mod wasm {
     #[wasm_bindgen]
     pub fn kernel_checksum(events: u32) -> f64 {
         (super::kernel(events) % (1 << 52)) as f64
+    }
+
+    /// See [`super::kappa_kernel`].
+    #[wasm_bindgen]
+    pub fn kappa_kernel_checksum(events: u32) -> f64 {
+        (super::kappa_kernel(events) % (1 << 52)) as f64
     }
 }

@@ -31,6 +31,12 @@ const BIG_EVENTS = 1_000_000;
 const PLAY_MS = Number(process.env.PIPELAB_BENCH_PLAY_MS) || 10_000;
 const SEEK_EVENTS = 50;
 const BIG_RUN = `/sharding?v=1&events=${BIG_EVENTS}`;
+/** Every page with a million-event run: [route with query, root hook, results suffix]. */
+const BIG_RUNS = [
+  [BIG_RUN, 'page-sharding', ''],
+  [`/kappa?v=1&events=${BIG_EVENTS}`, 'page-kappa', ' /kappa'],
+  [`/lambda?v=1&events=${BIG_EVENTS}`, 'page-lambda', ' /lambda'],
+];
 const WAIT_BIG_MS = 120_000;
 
 const results = {};
@@ -124,10 +130,10 @@ async function navToInteractive(env, route, root) {
 }
 
 /** Opens the 1,000,000-step run and waits until it is built (step-total known). */
-async function openBigRun(lab) {
-  await lab.open(BIG_RUN, 'page-sharding');
+async function openBigRun(lab, run = BIG_RUN, root = 'page-sharding') {
+  await lab.open(run, root);
   const total = await lab.until(() => lab.int('step-total'), (n) => n > 0, 'step-total', WAIT_BIG_MS);
-  if (await lab.has('url-error')) out(`note: url-error on ${BIG_RUN}: ${await lab.text('url-error')}`);
+  if (await lab.has('url-error')) out(`note: url-error on ${run}: ${await lab.text('url-error')}`);
   return total;
 }
 
@@ -168,9 +174,9 @@ function taskSummary(tasks) {
     `${slow.length ? `; the tasks over 50 ms wall used ${slow.map((t) => `${fmt(t.cpu)}/${fmt(t.wall)} ms CPU/wall at ${fmt(t.at / 1000, 2)} s`).join(', ')}` : ''}`;
 }
 
-async function autoplay(env) {
+async function autoplay(env, [run, root, suffix] = BIG_RUNS[0]) {
   await withLab(env, async (lab) => {
-    const total = await openBigRun(lab);
+    const total = await openBigRun(lab, run, root);
     await lab.set('speed', 'max', ['input', 'change']);
     await lab.blur();
     const step0 = await lab.int('step');
@@ -185,7 +191,7 @@ async function autoplay(env) {
     const longest = r.longtasks.length ? Math.max(...r.longtasks) : 0;
     const over50 = r.longtasks.filter((d) => d > 50).length;
     out(
-      `autoplay max ${PLAY_MS / 1000}s on ${total}-step run: ${steps} steps (${fmt(steps / (PLAY_MS / 1000), 0)} steps/s); ` +
+      `autoplay max ${PLAY_MS / 1000}s on ${total}-step run${suffix}: ${steps} steps (${fmt(steps / (PLAY_MS / 1000), 0)} steps/s); ` +
         `${steps + step0 >= total ? '(reached the end before the time was up) ' : ''}` +
         `longest task ${r.longtaskUnsupported ? 'n/a (longtask unsupported)'
           : r.longtasks.length ? `${fmt(longest)} ms (${r.longtasks.length} long tasks, ${over50} over 50 ms)`
@@ -195,8 +201,8 @@ async function autoplay(env) {
     );
     const cpuMax = Math.max(0, ...tasks.map((t) => t.cpu));
     const wallMax = Math.max(0, ...tasks.map((t) => t.wall));
-    out(`autoplay main-thread tasks: ${taskSummary(tasks)}`);
-    results.autoplay = {
+    out(`autoplay${suffix} main-thread tasks: ${taskSummary(tasks)}`);
+    results[`autoplay${suffix}`] = {
       total_steps: total, steps, play_ms: PLAY_MS, longest_task_ms: longest, long_tasks: r.longtasks.length,
       frame_gap_max_ms: Math.max(...r.gaps), frame_gap_p99_ms: quantile(r.gaps, 0.99), frames: r.gaps.length,
       trace_longest_task_wall_ms: wallMax, trace_longest_task_cpu_ms: cpuMax,
@@ -211,7 +217,7 @@ async function autoplay(env) {
  * and every long task while dragging. Event Timing does not report a range input's `input`
  * events, so they are stamped by listeners installed before the drag.
  */
-async function dragSeekBar(env, lab, total) {
+async function dragSeekBar(env, lab, total, suffix = '') {
   await lab.page.evaluate(() => {
     const probe = { handled: [], delay: [], longtasks: [], pointerAt: null };
     window.__pipelabDrag = probe;
@@ -248,22 +254,22 @@ async function dragSeekBar(env, lab, total) {
   if (!r.handled.length) throw new Error('the drag sent no input event');
   const over50 = r.longtasks.filter((d) => d > 50).length;
   out(
-    `seek-bar drag on ${total}-step run (${r.handled.length} input events): handled max ${fmt(Math.max(...r.handled))} ms, ` +
+    `seek-bar drag on ${total}-step run${suffix} (${r.handled.length} input events): handled max ${fmt(Math.max(...r.handled))} ms, ` +
       `median ${fmt(median(r.handled))} ms (input delay max ${fmt(Math.max(...r.delay))} ms); ` +
       `long tasks while dragging: ${r.longtasks.length ? `${r.longtasks.length}, longest ${fmt(Math.max(...r.longtasks))} ms, ${over50} over 50 ms` : 'none'}; ` +
       `${taskSummary(tasks)}`,
   );
-  results.drag = {
+  results[`drag${suffix}`] = {
     total_steps: total, events: r.handled.length, handled_max_ms: Math.max(...r.handled),
     handled_median_ms: median(r.handled), input_delay_max_ms: Math.max(...r.delay),
     long_tasks: r.longtasks.length, longest_task_ms: r.longtasks.length ? Math.max(...r.longtasks) : 0,
   };
 }
 
-async function seekAndMemory(env) {
+async function seekAndMemory(env, [run, root, suffix] = BIG_RUNS[0]) {
   await withLab(env, async (lab) => {
-    const total = await openBigRun(lab);
-    await dragSeekBar(env, lab, total);
+    const total = await openBigRun(lab, run, root);
+    await dragSeekBar(env, lab, total, suffix);
     // 50 input events across the range, each timed until the step display shows the target
     // (or 5 s), checking once per frame: how long a seek takes to reach the screen.
     const r = await lab.page.evaluate(
@@ -291,11 +297,11 @@ async function seekAndMemory(env) {
       [tid('seek'), tid('step'), total, SEEK_EVENTS],
     );
     out(
-      `seek input on ${total}-step run (${SEEK_EVENTS} events): until shown max ${fmt(Math.max(...r.shown))} ms, ` +
+      `seek input on ${total}-step run${suffix} (${SEEK_EVENTS} events): until shown max ${fmt(Math.max(...r.shown))} ms, ` +
         `median ${fmt(median(r.shown))} ms; to next frame max ${fmt(Math.max(...r.firstFrame))} ms, ` +
         `median ${fmt(median(r.firstFrame))} ms${r.mismatches ? `; ${r.mismatches} never showed the target` : ''}`,
     );
-    results.seek = {
+    results[`seek${suffix}`] = {
       total_steps: total, events: SEEK_EVENTS, shown_max_ms: Math.max(...r.shown), shown_median_ms: median(r.shown),
       frame_max_ms: Math.max(...r.firstFrame), frame_median_ms: median(r.firstFrame), mismatches: r.mismatches,
     };
@@ -323,8 +329,8 @@ async function seekAndMemory(env) {
       .catch(() => null);
     await cdp.detach().catch(() => {});
     const mib = (b) => (b === null || b === undefined ? 'n/a' : `${fmt(b / 1048576)} MiB`);
-    out(`memory at the end of a ${total}-step run: wasm ${mib(mem.bytes)} (via ${mem.via}); JS heap ${mib(heap)}`);
-    results.memory = { total_steps: total, wasm_bytes: mem.bytes, wasm_via: mem.via, js_heap_bytes: heap };
+    out(`memory at the end of a ${total}-step run${suffix}: wasm ${mib(mem.bytes)} (via ${mem.via}); JS heap ${mib(heap)}`);
+    results[`memory${suffix}`] = { total_steps: total, wasm_bytes: mem.bytes, wasm_via: mem.via, js_heap_bytes: heap };
   });
 }
 
@@ -370,8 +376,10 @@ async function main() {
     });
     await measure('nav /', () => navToInteractive(env, '/', 'page-home'));
     for (const p of built) await measure(`nav ${p.route}`, () => navToInteractive(env, p.route, p.root));
-    await measure('autoplay', () => autoplay(env));
-    await measure('seek+memory', () => seekAndMemory(env));
+    for (const big of BIG_RUNS) {
+      await measure(`autoplay${big[2]}`, () => autoplay(env, big));
+      await measure(`seek+memory${big[2]}`, () => seekAndMemory(env, big));
+    }
     await measure('kernel', () => kernel(env));
   } finally {
     await env.close();

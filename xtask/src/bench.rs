@@ -15,6 +15,8 @@ struct Results {
     criterion: Vec<String>,
     native: Option<String>,
     wasm: Option<String>,
+    kappa_native: Option<String>,
+    kappa_wasm: Option<String>,
     browser: Vec<String>,
     built: bool,
 }
@@ -29,13 +31,17 @@ pub fn run(ctx: &Ctx) -> Result {
             Ok(())
         }),
         Step::new("kernel-native", "kernel (native)", || {
-            let line = determinism::native_kernel(ctx, KERNEL_EVENTS)?;
+            let line = determinism::native_kernel(ctx, KERNEL_EVENTS, "kernel")?;
             results.borrow_mut().native = Some(line);
+            let line = determinism::native_kernel(ctx, KERNEL_EVENTS, "kappa-kernel")?;
+            results.borrow_mut().kappa_native = Some(line);
             Ok(())
         }),
         Step::new("kernel-wasm", "kernel (wasm32 in Node)", || {
-            let line = determinism::wasm_kernel(ctx, KERNEL_EVENTS)?;
+            let line = determinism::wasm_kernel(ctx, KERNEL_EVENTS, "kernel")?;
             results.borrow_mut().wasm = Some(line);
+            let line = determinism::wasm_kernel(ctx, KERNEL_EVENTS, "kappa-kernel")?;
+            results.borrow_mut().kappa_wasm = Some(line);
             Ok(())
         }),
         Step::new("build", "release build of dist/", || {
@@ -104,23 +110,33 @@ fn render(r: &Results) -> String {
     let mut text = String::from("==> benchmark results\n");
     text.push_str("criterion (pipelab-core):\n");
     push_lines(&mut text, &r.criterion);
-    text.push_str("simulation kernel (workload + sharding):\n");
     let missing = "(not measured)".to_string();
-    text.push_str(&format!(
-        "  native:        {}\n",
-        r.native.as_ref().unwrap_or(&missing)
-    ));
-    text.push_str(&format!(
-        "  wasm32 (Node): {}\n",
-        r.wasm.as_ref().unwrap_or(&missing)
-    ));
     let rate = |line: &Option<String>| line.as_deref().and_then(events_per_s);
-    if let (Some(native), Some(wasm)) = (rate(&r.native), rate(&r.wasm)) {
-        if native > 0.0 {
-            text.push_str(&format!(
-                "  wasm/native events/s ratio: {:.2}\n",
-                wasm / native
-            ));
+    for (title, native, wasm) in [
+        (
+            "simulation kernel (workload + sharding)",
+            &r.native,
+            &r.wasm,
+        ),
+        (
+            "kappa kernel (log + oracle + processor, tumbling)",
+            &r.kappa_native,
+            &r.kappa_wasm,
+        ),
+    ] {
+        text.push_str(&format!("{title}:\n"));
+        text.push_str(&format!(
+            "  native:        {}\n",
+            native.as_ref().unwrap_or(&missing)
+        ));
+        text.push_str(&format!(
+            "  wasm32 (Node): {}\n",
+            wasm.as_ref().unwrap_or(&missing)
+        ));
+        if let (Some(n), Some(w)) = (rate(native), rate(wasm)) {
+            if n > 0.0 {
+                text.push_str(&format!("  wasm/native events/s ratio: {:.2}\n", w / n));
+            }
         }
     }
     text.push_str("in-browser (headless Chromium):\n");

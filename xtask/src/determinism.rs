@@ -113,45 +113,50 @@ fn build_for_node(ctx: &Ctx) -> Result<PathBuf> {
 }
 
 /// `kernel events=N ms=T events_per_s=R` from the native release build.
-pub fn native_kernel(ctx: &Ctx, events: u32) -> Result<String> {
+/// `which` is `kernel` (workload + sharding) or `kappa-kernel` (workload + Kappa).
+pub fn native_kernel(ctx: &Ctx, events: u32, which: &str) -> Result<String> {
     let out = ctx.capture(ctx.cargo().args([
         "run",
         "--release",
         "-p",
         PACKAGE,
         "--",
-        "kernel",
+        which,
         &events.to_string(),
     ]))?;
-    kernel_line(&out)
-        .ok_or_else(|| format!("the native kernel printed no `kernel ...` line:\n{out}"))
+    kernel_line(&out, which)
+        .ok_or_else(|| format!("the native kernel printed no `{which} ...` line:\n{out}"))
 }
 
 /// The same measurement as wasm32 in Node, timed in JavaScript around `kernel_checksum`.
-pub fn wasm_kernel(ctx: &Ctx, events: u32) -> Result<String> {
+pub fn wasm_kernel(ctx: &Ctx, events: u32, which: &str) -> Result<String> {
     let js = build_for_node(ctx)?;
     let script = r#"
 const m = require(process.argv[1]);
 const events = Number(process.argv[2]);
-m.kernel_checksum(Math.min(events, 10000)); // warm up the JIT tiers
+const which = process.argv[3];
+const f = which === 'kernel' ? m.kernel_checksum : m.kappa_kernel_checksum;
+f(Math.min(events, 10000)); // warm up the JIT tiers
 const t0 = performance.now();
-const checksum = m.kernel_checksum(events);
+const checksum = f(events);
 const ms = performance.now() - t0;
-console.log(`kernel events=${events} ms=${ms.toFixed(1)} events_per_s=${Math.round(events / (ms / 1000))} checksum=${checksum}`);
+console.log(`${which} events=${events} ms=${ms.toFixed(1)} events_per_s=${Math.round(events / (ms / 1000))} checksum=${checksum}`);
 "#;
     let out = ctx.capture(ctx.command("node").args([
         "-e",
         script,
         &js.to_string_lossy(),
         &events.to_string(),
+        which,
     ]))?;
-    kernel_line(&out).ok_or_else(|| format!("the wasm kernel printed no `kernel ...` line:\n{out}"))
+    kernel_line(&out, which)
+        .ok_or_else(|| format!("the wasm kernel printed no `{which} ...` line:\n{out}"))
 }
 
-fn kernel_line(output: &str) -> Option<String> {
+fn kernel_line(output: &str, which: &str) -> Option<String> {
     output
         .lines()
-        .find(|l| l.starts_with("kernel "))
+        .find(|l| l.starts_with(&format!("{which} ")))
         .map(|l| l.trim().to_string())
 }
 
@@ -181,7 +186,11 @@ mod tests {
 
     #[test]
     fn parses_kernel_lines() {
-        let line = kernel_line("noise\nkernel events=10 ms=2.0 events_per_s=5000\n").unwrap();
+        let line = kernel_line(
+            "noise\nkernel events=10 ms=2.0 events_per_s=5000\n",
+            "kernel",
+        )
+        .unwrap();
         assert_eq!(events_per_s(&line), Some(5000.0));
     }
 }
