@@ -65,6 +65,12 @@ describe('/lambda', () => {
       assert.equal(b.state, 'correct', b.text);
       assert.equal(b.truth, 'so-far');
       assert.match(await lab.text('narration'), /Batch run #1 is served/);
+      // The same window against the final truth: exact so far, but late events may still
+      // be on their way, so it can only be short, never over.
+      const fin = await badge(lab, 'window-final');
+      assert.equal(fin.truth, 'final');
+      assert.ok(fin.state === 'correct' || (fin.state === 'wrong' && fin.delta < 0), JSON.stringify(fin));
+      assert.equal((await badge(lab, 'window')).state, 'correct');
     });
   });
 

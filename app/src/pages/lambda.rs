@@ -176,6 +176,15 @@ fn window_truth(v: &LambdaView) -> Truth {
     }
 }
 
+/// The event's window against the final truth: events of it may still be on their way.
+fn window_final_truth(v: &LambdaView) -> Truth {
+    match v.current {
+        None => Truth::Pending,
+        Some(r) if r.serving.events == r.final_truth.events => Truth::Correct,
+        Some(r) => Truth::Wrong(r.serving.events as i64 - r.final_truth.events as i64),
+    }
+}
+
 fn metrics_view(v: &LambdaView) -> impl IntoView {
     let accuracy = 1.0 - (v.error_abs as f64 / v.distinct_events.max(1) as f64).min(1.0);
     let running = match v.running {
@@ -205,12 +214,13 @@ fn metrics_view(v: &LambdaView) -> impl IntoView {
                 <TruthBadge metric="serving" scope=TruthScope::SoFar truth=Signal::stored(serving_truth(v)) />
             </dd></div>
             <div><dt>"The event's window"</dt><dd>
-                <TruthBadge metric="window" scope=TruthScope::SoFar truth=Signal::stored(window_truth(v)) />
+                <TruthBadge metric="window" scope=TruthScope::SoFar truth=Signal::stored(window_truth(v)) />" "
+                <TruthBadge metric="window-final" scope=TruthScope::Final truth=Signal::stored(window_final_truth(v)) />
             </dd></div>
         </dl>
         <p class="hint">{v.current.map(|r| format!(
-            "The last event's window {}: batch {} + speed {} = {} served ({}); {} events in the log so far.",
-            window_text(&r, v.size_ms), r.batch.events, r.speed.events, r.serving.events, money(r.serving.revenue_cents), r.truth.events
+            "The last event's window {}: batch {} + speed {} = {} served ({}); {} events in the log so far, {} in the whole input (late ones still to come).",
+            window_text(&r, v.size_ms), r.batch.events, r.speed.events, r.serving.events, money(r.serving.revenue_cents), r.truth.events, r.final_truth.events
         ))}</p>
     }
 }

@@ -131,6 +131,17 @@ impl Lambda {
         }
     }
 
+    /// The final truth for window `w` (the whole input, plus events faults inserted).
+    pub fn final_truth(&self, w: usize) -> Agg {
+        let t = self
+            .truth
+            .window_final(w as i64 * self.size_ms(), &self.extra);
+        Agg {
+            events: t.events,
+            revenue_cents: t.revenue_cents,
+        }
+    }
+
     fn refresh(&mut self, w: usize) {
         let new = self.serving(w).events as i64 - self.truth_so_far(w).events as i64;
         let old = self.error.get(w);

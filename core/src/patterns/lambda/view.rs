@@ -28,6 +28,8 @@ pub struct WindowRow {
     pub speed: Agg,
     pub serving: Agg,
     pub truth: Agg,
+    /// Over the whole input (late events still to come included).
+    pub final_truth: Agg,
 }
 
 /// The Lambda page's view.
@@ -110,5 +112,6 @@ pub fn row(l: &Lambda, w: usize) -> WindowRow {
         },
         serving,
         truth: l.truth_so_far(w),
+        final_truth: l.final_truth(w),
     }
 }
