@@ -144,6 +144,7 @@ proptest! {
             }
             if started_after && l.last().batch_served.is_some() {
                 prop_assert_eq!(all_correct(&l), Ok(()));
+                prop_assert_eq!(l.errors(), (0, 0), "the kept error agrees");
                 return Ok(());
             }
         }

@@ -87,6 +87,9 @@ describe(PAGE, () => {
       assert.ok(a > 3 * b, `Lambda ${a} vs Kappa ${b}`);
       const t = await lab.text('trade-off');
       assert.ok(t.includes(await lab.text('a-work')) && t.includes(await lab.text('b-work')), t);
+      assert.match(t, /first answer comes .+ after its end on Lambda and .+ on Kappa/);
+      const [fa, fb] = (await lab.text('diff-first-answer')).split(' / ');
+      assert.ok(t.includes(fa) && t.includes(fb), `${fa} / ${fb} in: ${t}`);
       for (const id of ['chart-accuracy', 'chart-staleness', 'chart-work']) {
         assert.equal(await lab.count(id), 1, `${id} missing`);
       }

@@ -160,6 +160,8 @@ fn diff_view(
         <dl class="stats">
             <div><dt>"Closed windows"</dt><dd data-testid="diff-closed">{count(d.closed_windows)}</dd></div>
             <div><dt>"Answers differ"</dt><dd data-testid="diff-disagree">{count(d.disagree)}</dd></div>
+            <div><dt>"First answer after window end: A / B"</dt><dd data-testid="diff-first-answer">{format!("{} / {}",
+                d.first_answer_ms.0.map_or("—".into(), duration_ms), d.first_answer_ms.1.map_or("—".into(), duration_ms))}</dd></div>
             <div><dt>"Work: A / B"</dt><dd data-testid="diff-work">{format!("{} / {}", count(d.now.a_work), count(d.now.b_work))}</dd></div>
         </dl>
         <DataTable id="diff" caption="Recent windows, newest first: Lambda served, Kappa emitted, final truth (highlighted: the answers differ)"

@@ -62,6 +62,10 @@ pub struct Lambda {
     error_sum: i64,
     error_abs: u64,
     windows_seen: usize,
+    /// Windows of events at or after the served cut-off (what serving a run can change).
+    dirty_served: Vec<usize>,
+    /// Windows of events at or after the running batch's cut-off.
+    dirty_running: Vec<usize>,
     samples: PVec<Sample>,
     last: Last,
     steps: u64,
@@ -152,15 +156,18 @@ impl Lambda {
         }
     }
 
-    fn refresh_all(&mut self) {
-        for w in 0..self.windows_seen {
-            self.refresh(w);
-        }
-    }
-
+    /// Records the window of an event the batch layer folded: serving it later can change
+    /// that window's answer.
     fn note_window(&mut self, e: &OrderEvent) -> Option<usize> {
         let w = window_index(e.event_time.0, self.size_ms())?;
         self.windows_seen = self.windows_seen.max(w + 1);
+        for list in std::iter::once(&mut self.dirty_served)
+            .chain(self.running.is_some().then_some(&mut self.dirty_running))
+        {
+            if let Err(at) = list.binary_search(&w) {
+                list.insert(at, w);
+            }
+        }
         Some(w)
     }
 
@@ -200,7 +207,13 @@ impl Lambda {
             // The correct merge: the speed layer now only covers the new cut-off onwards.
             self.speed.current = next;
         }
-        self.refresh_all();
+        // Only windows with events since the previous cut-off can have changed: their batch
+        // views grew and their speed views moved to the new generation.
+        let dirty = std::mem::take(&mut self.dirty_served);
+        for w in dirty {
+            self.refresh(w);
+        }
+        self.dirty_served = std::mem::take(&mut self.dirty_running);
         if self.params.union_all {
             last.double_counted = Some(self.error_sum);
         }
@@ -307,6 +320,8 @@ impl Scenario for Lambda {
             error_sum: 0,
             error_abs: 0,
             windows_seen: 0,
+            dirty_served: Vec::new(),
+            dirty_running: Vec::new(),
             samples: PVec::new(),
             last: Last::default(),
             steps: 0,
