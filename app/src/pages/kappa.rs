@@ -366,21 +366,59 @@ fn score_truth(s: &Score) -> Truth {
     }
 }
 
-fn job_stats(j: &JobView, label: &'static str, testid: &'static str) -> impl IntoView {
+/// A job's stats as text, so the panel only changes the numbers that changed.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct JobTexts {
+    version: String,
+    offset: String,
+    watermark: String,
+    emitted: String,
+    late: String,
+    repeats: String,
+    read: String,
+}
+
+fn job_texts(j: &JobView) -> JobTexts {
+    JobTexts {
+        version: format!("code {}", j.version.as_str()),
+        offset: format!("{} / {}", count(j.offset), count(j.lag)),
+        watermark: wm_text(j.watermark_ms),
+        emitted: format!("{} / {}", j.open_windows, count(j.output.len() as u64)),
+        late: count(j.late.len() as u64),
+        repeats: count(j.duplicates),
+        read: count(j.read),
+    }
+}
+
+/// One job's stats, built once; each number is its own text node.
+#[component]
+fn JobStats(texts: Memo<JobTexts>, label: &'static str, testid: &'static str) -> impl IntoView {
+    let t = move |f: fn(&JobTexts) -> &String| move || texts.with(|t| f(t).clone());
     view! {
         <dl class="stats" data-testid=testid>
-            <div><dt>{label}</dt><dd>{format!("code {}", j.version.as_str())}</dd></div>
-            <div><dt>"Offset / lag"</dt><dd data-testid=format!("{testid}-offset")>{format!("{} / {}", count(j.offset), count(j.lag))}</dd></div>
-            <div><dt>"Watermark"</dt><dd data-testid=format!("{testid}-watermark")>{wm_text(j.watermark_ms)}</dd></div>
-            <div><dt>"Windows open / emitted"</dt><dd data-testid=format!("{testid}-emitted")>{format!("{} / {}", j.open_windows, count(j.output.len() as u64))}</dd></div>
-            <div><dt>"Late events"</dt><dd data-testid=format!("{testid}-late")>{count(j.late.len() as u64)}</dd></div>
-            <div><dt>"Repeats filtered"</dt><dd>{count(j.duplicates)}</dd></div>
-            <div><dt>"Events read"</dt><dd>{count(j.read)}</dd></div>
+            <div><dt>{label}</dt><dd>{t(|t| &t.version)}</dd></div>
+            <div><dt>"Offset / lag"</dt><dd data-testid=format!("{testid}-offset")>{t(|t| &t.offset)}</dd></div>
+            <div><dt>"Watermark"</dt><dd data-testid=format!("{testid}-watermark")>{t(|t| &t.watermark)}</dd></div>
+            <div><dt>"Windows open / emitted"</dt><dd data-testid=format!("{testid}-emitted")>{t(|t| &t.emitted)}</dd></div>
+            <div><dt>"Late events"</dt><dd data-testid=format!("{testid}-late")>{t(|t| &t.late)}</dd></div>
+            <div><dt>"Repeats filtered"</dt><dd>{t(|t| &t.repeats)}</dd></div>
+            <div><dt>"Events read"</dt><dd>{t(|t| &t.read)}</dd></div>
         </dl>
     }
 }
 
-fn metrics_view(v: &KappaView) -> impl IntoView {
+/// The badges' states and the panel's sentences.
+#[derive(Clone, Debug, PartialEq)]
+struct Verdicts {
+    latest: Truth,
+    open: Truth,
+    results: Truth,
+    wrong: String,
+    hint: String,
+    missing: Option<String>,
+}
+
+fn verdicts(v: &KappaView) -> Verdicts {
     let latest = match &v.latest {
         None => Truth::Pending,
         Some((_, true, _, _)) => Truth::Correct,
@@ -391,7 +429,6 @@ fn metrics_view(v: &KappaView) -> impl IntoView {
         Some(o) if o.agg.events == o.so_far.events => Truth::Correct,
         Some(o) => Truth::Wrong(o.agg.events as i64 - o.so_far.events as i64),
     };
-    let results = score_truth(&v.live.score);
     let latest_text = match &v.latest {
         None => "No window has fired yet.".to_string(),
         Some((r, _, _, t)) => format!(
@@ -412,22 +449,48 @@ fn metrics_view(v: &KappaView) -> impl IntoView {
             o.so_far.events
         ),
     };
-    let missing = v.missing.map(|m| {
-        view! { <p class="hint" data-testid="missing-windows">{format!("End of input: {} final window(s) never emitted by the readers' job.", count(m))}</p> }
-    });
+    Verdicts {
+        latest,
+        open,
+        results: score_truth(&v.live.score),
+        wrong: format!(
+            "{} of {} wrong",
+            count(v.live.score.wrong),
+            count(v.live.score.checked)
+        ),
+        hint: format!("{latest_text} {open_text}"),
+        missing: v.missing.map(|m| {
+            format!(
+                "End of input: {} final window(s) never emitted by the readers' job.",
+                count(m)
+            )
+        }),
+    }
+}
+
+/// The jobs and ground-truth panel: built once, its numbers and badges update in place
+/// (rebuilding it every frame of play cost most of a frame at a million events).
+#[component]
+fn Metrics(view: Memo<KappaView>) -> impl IntoView {
+    let live = Memo::new(move |_| view.with(|v| job_texts(&v.live)));
+    let next =
+        Memo::new(move |_| view.with(|v| v.next.as_ref().map(job_texts).unwrap_or_default()));
+    let has_next = Memo::new(move |_| view.with(|v| v.next.is_some()));
+    let m = Memo::new(move |_| view.with(verdicts));
+    let badge = move |f: fn(&Verdicts) -> Truth| Signal::derive(move || m.with(f));
     view! {
-        {job_stats(&v.live, "Readers' job", "job-live")}
-        {v.next.as_ref().map(|n| job_stats(n, "Replaying job", "job-next"))}
+        <JobStats texts=live label="Readers' job" testid="job-live" />
+        {move || has_next.get().then(|| view! { <JobStats texts=next label="Replaying job" testid="job-next" /> })}
         <dl class="stats">
-            <div><dt>"Latest window"</dt><dd><TruthBadge metric="window" scope=TruthScope::Final truth=Signal::stored(latest) /></dd></div>
-            <div><dt>"Its open window"</dt><dd><TruthBadge metric="open-window" scope=TruthScope::SoFar truth=Signal::stored(open) /></dd></div>
+            <div><dt>"Latest window"</dt><dd><TruthBadge metric="window" scope=TruthScope::Final truth=badge(|m| m.latest.clone()) /></dd></div>
+            <div><dt>"Its open window"</dt><dd><TruthBadge metric="open-window" scope=TruthScope::SoFar truth=badge(|m| m.open.clone()) /></dd></div>
             <div><dt>"All results"</dt><dd>
-                <span data-testid="results-wrong">{format!("{} of {} wrong", count(v.live.score.wrong), count(v.live.score.checked))}</span>" "
-                <TruthBadge metric="results" scope=TruthScope::Final truth=Signal::stored(results) />
+                <span data-testid="results-wrong">{move || m.with(|m| m.wrong.clone())}</span>" "
+                <TruthBadge metric="results" scope=TruthScope::Final truth=badge(|m| m.results.clone()) />
             </dd></div>
         </dl>
-        <p class="hint">{latest_text}" "{open_text}</p>
-        {missing}
+        <p class="hint">{move || m.with(|m| m.hint.clone())}</p>
+        {move || m.with(|m| m.missing.clone()).map(|t| view! { <p class="hint" data-testid="missing-windows">{t}</p> })}
     }
 }
 
@@ -678,7 +741,7 @@ pub fn KappaPage() -> impl IntoView {
                     </section>
                     <section class="panel metrics" aria-label="Jobs and ground truth">
                         <h2>"Jobs and ground truth"</h2>
-                        {move || view.with(metrics_view)}
+                        <Metrics view=view />
                     </section>
                     <section class="panel">
                         <DataTable id="open-windows" caption="Open windows of the readers' job (truth so far = distinct events in the log for that window)" columns=&["Window", "Events", "Revenue", "Truth so far", "Δ"] rows=open_rows highlight=open_hl page_size=8 />

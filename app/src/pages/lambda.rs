@@ -185,7 +185,18 @@ fn window_final_truth(v: &LambdaView) -> Truth {
     }
 }
 
-fn metrics_view(v: &LambdaView) -> impl IntoView {
+/// The panel's numbers, badges and sentence as plain data.
+#[derive(Clone, Debug, PartialEq)]
+struct Readout {
+    stats: [String; 9],
+    serving_error: String,
+    serving: Truth,
+    window: Truth,
+    window_final: Truth,
+    hint: String,
+}
+
+fn readout(v: &LambdaView) -> Readout {
     let accuracy = 1.0 - (v.error_abs as f64 / v.distinct_events.max(1) as f64).min(1.0);
     let running = match v.running {
         Some((run, c, cms, done)) => format!(
@@ -196,32 +207,64 @@ fn metrics_view(v: &LambdaView) -> impl IntoView {
         ),
         None => "none running".to_string(),
     };
+    Readout {
+        stats: [
+            format!("#{}", v.batch_run),
+            count(v.cutoff),
+            running,
+            count(v.batch_work),
+            v.speed_windows.len().to_string(),
+            count(v.speed_too_late),
+            count(v.speed_duplicates),
+            duration_ms(v.freshness_ms),
+            percent(accuracy),
+        ],
+        serving_error: format!("off by {:+} events", v.error_sum),
+        serving: serving_truth(v),
+        window: window_truth(v),
+        window_final: window_final_truth(v),
+        hint: v.current.map(|r| format!(
+            "The last event's window {}: batch {} + speed {} = {} served ({}); {} events in the log so far, {} in the whole input (late ones still to come).",
+            window_text(&r, v.size_ms), r.batch.events, r.speed.events, r.serving.events, money(r.serving.revenue_cents), r.truth.events, r.final_truth.events
+        )).unwrap_or_default(),
+    }
+}
+
+/// `(label, test hook)` of each stat, in `Readout::stats` order.
+const STATS: [(&str, &str); 9] = [
+    ("Served batch run", "batch-run"),
+    ("Cut-off (offset)", "cutoff"),
+    ("Batch in progress", "batch-running"),
+    ("Batch work (events read)", "batch-work"),
+    ("Speed windows held", "speed-windows"),
+    ("Too late for speed", "speed-too-late"),
+    ("Repeats filtered (speed)", "speed-repeats"),
+    ("Freshness", "freshness"),
+    ("Accuracy", "accuracy"),
+];
+
+/// The layers and ground-truth panel: built once, its numbers and badges update in place.
+#[component]
+fn Metrics(view: Memo<LambdaView>) -> impl IntoView {
+    let r = Memo::new(move |_| view.with(readout));
+    let badge = move |f: fn(&Readout) -> Truth| Signal::derive(move || r.with(f));
     view! {
         <dl class="stats">
-            <div><dt>"Served batch run"</dt><dd data-testid="batch-run">{format!("#{}", v.batch_run)}</dd></div>
-            <div><dt>"Cut-off (offset)"</dt><dd data-testid="cutoff">{count(v.cutoff)}</dd></div>
-            <div><dt>"Batch in progress"</dt><dd data-testid="batch-running">{running}</dd></div>
-            <div><dt>"Batch work (events read)"</dt><dd data-testid="batch-work">{count(v.batch_work)}</dd></div>
-            <div><dt>"Speed windows held"</dt><dd data-testid="speed-windows">{v.speed_windows.len().to_string()}</dd></div>
-            <div><dt>"Too late for speed"</dt><dd data-testid="speed-too-late">{count(v.speed_too_late)}</dd></div>
-            <div><dt>"Repeats filtered (speed)"</dt><dd>{count(v.speed_duplicates)}</dd></div>
-            <div><dt>"Freshness"</dt><dd data-testid="freshness">{duration_ms(v.freshness_ms)}</dd></div>
-            <div><dt>"Accuracy"</dt><dd data-testid="accuracy">{percent(accuracy)}</dd></div>
+            {STATS.iter().enumerate().map(|(i, (label, hook))| view! {
+                <div><dt>{*label}</dt><dd data-testid=*hook>{move || r.with(|r| r.stats[i].clone())}</dd></div>
+            }).collect_view()}
         </dl>
         <dl class="stats">
             <div><dt>"All served windows"</dt><dd>
-                <span data-testid="serving-error">{format!("off by {:+} events", v.error_sum)}</span>" "
-                <TruthBadge metric="serving" scope=TruthScope::SoFar truth=Signal::stored(serving_truth(v)) />
+                <span data-testid="serving-error">{move || r.with(|r| r.serving_error.clone())}</span>" "
+                <TruthBadge metric="serving" scope=TruthScope::SoFar truth=badge(|r| r.serving.clone()) />
             </dd></div>
             <div><dt>"The event's window"</dt><dd>
-                <TruthBadge metric="window" scope=TruthScope::SoFar truth=Signal::stored(window_truth(v)) />" "
-                <TruthBadge metric="window-final" scope=TruthScope::Final truth=Signal::stored(window_final_truth(v)) />
+                <TruthBadge metric="window" scope=TruthScope::SoFar truth=badge(|r| r.window.clone()) />" "
+                <TruthBadge metric="window-final" scope=TruthScope::Final truth=badge(|r| r.window_final.clone()) />
             </dd></div>
         </dl>
-        <p class="hint">{v.current.map(|r| format!(
-            "The last event's window {}: batch {} + speed {} = {} served ({}); {} events in the log so far, {} in the whole input (late ones still to come).",
-            window_text(&r, v.size_ms), r.batch.events, r.speed.events, r.serving.events, money(r.serving.revenue_cents), r.truth.events, r.final_truth.events
-        ))}</p>
+        <p class="hint">{move || r.with(|r| r.hint.clone())}</p>
     }
 }
 
@@ -439,7 +482,7 @@ pub fn LambdaPage() -> impl IntoView {
                     </section>
                     <section class="panel metrics" aria-label="Layers and ground truth">
                         <h2>"Layers and ground truth"</h2>
-                        {move || view.with(metrics_view)}
+                        <Metrics view=view />
                     </section>
                     <section class="panel">
                         <DataTable id="serving" caption="Serving view by window, newest first (truth so far = distinct events in the log)" columns=&["Window", "Batch", "Speed", "Served", "Revenue served", "Truth so far", "Δ"] total=windows fetch=window_rows(sim) highlight=hl page_size=10 />

@@ -794,3 +794,55 @@ fn narrate(k: &Kappa) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{FaultAt, Params, Timeline};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Each preset lands on the state its description promises.
+    #[test]
+    fn presets_land_on_what_they_describe() {
+        for preset in PRESETS {
+            let mut p = KappaParams::default();
+            for (f, v) in preset.params {
+                p.set(f, v).unwrap();
+            }
+            let faults = preset
+                .faults
+                .iter()
+                .map(|(step, kind)| FaultAt {
+                    step: *step,
+                    fault: Fault::from_preset(kind),
+                })
+                .collect();
+            let mut tl = Timeline::new(Kappa::new(&p, preset.seed).unwrap(), faults);
+            assert!(tl.rejected_faults().is_empty(), "{}", preset.name);
+            tl.seek(preset.step);
+            let v = tl.current().view();
+            let name = preset.name;
+            match name {
+                "late-data" => assert!(!v.live.late.is_empty() && v.live.score.wrong > 0, "{name}"),
+                "delay-covers-lateness" => {
+                    assert_eq!(
+                        (v.live.late.len(), v.live.score.wrong, v.missing),
+                        (0, 0, Some(0))
+                    )
+                }
+                "reprocess-v2" => assert!(v.next.is_some(), "{name}: v2 is catching up"),
+                "crash-restart" => assert!(v.live.lag > 0, "{name}: replaying after the crash"),
+                "sessions" => assert!(v.live.output.iter().any(|r| r.key.user != 0), "{name}"),
+                "sliding" => assert!(v.live.output.len() > 1, "{name}"),
+                "note-source" => {
+                    assert!(
+                        v.live.output.is_empty() && v.live.version == Rule::V2,
+                        "{name}"
+                    )
+                }
+                other => panic!("preset {other} has no check"),
+            }
+        }
+    }
+}

@@ -567,4 +567,35 @@ mod tests {
         assert!(c.a.errors().0 < 0, "Lambda's speed state is gone");
         assert!(c.b.view().live.lag > 0, "Kappa replays from its checkpoint");
     }
+
+    #[test]
+    fn presets_land_on_what_they_describe() {
+        use crate::sim::{FaultAt, Timeline};
+        for preset in PRESETS {
+            let mut p = LambdaVsKappaParams::default();
+            for (f, v) in preset.params {
+                p.set(f, v).unwrap();
+            }
+            let faults = preset
+                .faults
+                .iter()
+                .map(|(step, kind)| FaultAt {
+                    step: *step,
+                    fault: Fault::from_preset(kind),
+                })
+                .collect();
+            let mut tl = Timeline::new(C::new(&p, preset.seed).unwrap(), faults);
+            assert!(tl.rejected_faults().is_empty(), "{}", preset.name);
+            tl.seek(preset.step);
+            let c = tl.current();
+            let d = c.view().diff;
+            match preset.name {
+                "defaults" => assert!(d.now.a_accuracy > d.now.b_accuracy),
+                "kappa-exact" => assert_eq!(d.now.b_accuracy, 1.0),
+                "very-late" => assert_eq!(c.a.errors(), (0, 0), "Lambda healed"),
+                "crash" => assert!(c.a.errors().0 < 0 && c.b.view().live.lag > 0),
+                other => panic!("preset {other} has no check"),
+            }
+        }
+    }
 }
