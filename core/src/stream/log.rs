@@ -20,7 +20,9 @@ struct Insert {
 /// The log. Cloning shares the tape and the inserts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventLog {
-    tape: Arc<[OrderEvent]>,
+    /// `Arc<Vec>` rather than `Arc<[T]>`: collecting into `Arc<[T]>` builds a `Vec` and
+    /// copies it, doubling the peak memory of a million-event log (56 MB).
+    tape: Arc<Vec<OrderEvent>>,
     /// Tape events appended so far.
     arrived: u64,
     inserts: Arc<Vec<Insert>>,
@@ -31,7 +33,7 @@ impl EventLog {
     /// Generates the whole input: `events` workload events in arrival order.
     pub fn generate(params: WorkloadParams, seed: u64, events: u64) -> Self {
         let mut w = Workload::new(params, seed);
-        let tape: Arc<[OrderEvent]> = (0..events).map(|_| w.next_event()).collect();
+        let tape: Arc<Vec<OrderEvent>> = Arc::new((0..events).map(|_| w.next_event()).collect());
         EventLog {
             tape,
             arrived: 0,
@@ -41,7 +43,7 @@ impl EventLog {
     }
 
     /// Every event the input will ever hold, in arrival order (what the oracle reads).
-    pub fn tape(&self) -> &Arc<[OrderEvent]> {
+    pub fn tape(&self) -> &Arc<Vec<OrderEvent>> {
         &self.tape
     }
 
