@@ -152,18 +152,7 @@ where
     }
     fn load_preset(&mut self, name: &str) -> Option<(u64, u64, &'static str)> {
         let preset = S::presets().iter().find(|p| p.name == name)?;
-        let mut params = S::Params::default();
-        for (field, value) in preset.params {
-            let _ = params.set(field, value);
-        }
-        let faults = preset
-            .faults
-            .iter()
-            .map(|(step, kind)| FaultAt {
-                step: *step,
-                fault: Fault::from_preset(kind),
-            })
-            .collect();
+        let (params, faults) = preset.load::<S::Params>();
         self.tl = build_timeline::<S>(&params, preset.seed, faults);
         self.params = params;
         Some((preset.seed, preset.step, preset.description))

@@ -16,6 +16,26 @@ pub struct Preset {
     pub step: u64,
 }
 
+impl Preset {
+    /// The preset's parameters over the defaults (a value that does not parse keeps its
+    /// default) and its faults: what loading it builds a run from.
+    pub fn load<P: super::Params>(&self) -> (P, Vec<super::FaultAt>) {
+        let mut params = P::default();
+        for (field, value) in self.params {
+            let _ = params.set(field, value);
+        }
+        let faults = self
+            .faults
+            .iter()
+            .map(|(step, kind)| super::FaultAt {
+                step: *step,
+                fault: super::Fault::from_preset(kind),
+            })
+            .collect();
+        (params, faults)
+    }
+}
+
 /// A pitfall toggle: the reference note's mistake, switchable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PitfallSpec {
@@ -23,4 +43,37 @@ pub struct PitfallSpec {
     pub label: &'static str,
     /// What the note does wrong and what damage to watch for.
     pub help: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patterns::sharding::ShardingParams;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn loading_applies_the_params_over_defaults_and_reads_fault_arguments() {
+        let p = Preset {
+            name: "x",
+            label: "x",
+            description: "",
+            seed: 1,
+            params: &[("shards", "7"), ("events", "not a number")],
+            faults: &[(5, "remove-shard:2"), (9, "add-shard")],
+            step: 0,
+        };
+        let (params, faults) = p.load::<ShardingParams>();
+        assert_eq!(params.shards, 7);
+        assert_eq!(
+            params.events,
+            ShardingParams::default().events,
+            "a bad value keeps its default"
+        );
+        assert_eq!(faults[0].fault.arg, Some(2));
+        assert_eq!(
+            (faults[1].step, faults[1].fault.kind.as_str()),
+            (9, "add-shard")
+        );
+    }
 }

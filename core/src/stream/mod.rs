@@ -2,6 +2,7 @@
 //! windows, the per-window aggregate and the duplicate filter.
 
 pub mod dedupe;
+pub mod load;
 pub mod log;
 pub mod window;
 

@@ -3,11 +3,11 @@
 
 use crate::sim::params::{parse_choice, parse_float, parse_int};
 use crate::sim::{ParamError, ParamKind, ParamSpec, Params, PitfallSpec};
-use crate::stream::{Rule, WindowKind, Windows};
+use crate::stream::{load, Rule, WindowKind, Windows};
 use crate::workload::WorkloadParams;
 
 /// Largest run the page allows (PAGE-CONTRACT.md asks for at least 1,000,000).
-pub const MAX_EVENTS: i64 = 1_000_000;
+pub use crate::stream::load::MAX_EVENTS;
 /// Most windows one event may belong to (sliding size / slide).
 pub const MAX_WINDOWS_PER_EVENT: i64 = 12;
 
@@ -73,42 +73,12 @@ pub(crate) const SPECS: &[ParamSpec] = &[
         help: "How many events a job behind the head of the log reads per step (replay after a crash or for a new version).",
         kind: ParamKind::Int { min: 2, max: 1000 },
     },
-    ParamSpec {
-        name: "events",
-        label: "Events",
-        help: "Events appended to the log: one step appends one.",
-        kind: ParamKind::Int { min: 1, max: MAX_EVENTS },
-    },
-    ParamSpec {
-        name: "users",
-        label: "Users",
-        help: "Distinct users placing orders (session windows are per user).",
-        kind: ParamKind::Int { min: 1, max: 10_000 },
-    },
-    ParamSpec {
-        name: "interval",
-        label: "Mean gap between events (s)",
-        help: "Event time between consecutive orders, on average.",
-        kind: ParamKind::Int { min: 1, max: 3600 },
-    },
-    ParamSpec {
-        name: "lateshare",
-        label: "Late share",
-        help: "Share of events that arrive late (0 to 1).",
-        kind: ParamKind::Float { min: 0.0, max: 1.0 },
-    },
-    ParamSpec {
-        name: "lateness",
-        label: "Maximum lateness (s)",
-        help: "The latest an event arrives after it happened. With allowed delay ≥ this, no event is late.",
-        kind: ParamKind::Int { min: 0, max: 7200 },
-    },
-    ParamSpec {
-        name: "dups",
-        label: "Duplicate share",
-        help: "Share of events the source delivers twice (0 to 0.5); the job filters repeats by event id.",
-        kind: ParamKind::Float { min: 0.0, max: 0.5 },
-    },
+    load::EVENTS,
+    load::USERS,
+    load::INTERVAL,
+    load::LATE_SHARE,
+    load::LATENESS,
+    load::DUPS,
 ];
 
 const PITFALLS: &[PitfallSpec] = &[PitfallSpec {

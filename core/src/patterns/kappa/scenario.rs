@@ -798,7 +798,7 @@ fn narrate(k: &Kappa) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{FaultAt, Params, Timeline};
+    use crate::sim::Timeline;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -806,18 +806,7 @@ mod tests {
     #[test]
     fn presets_land_on_what_they_describe() {
         for preset in PRESETS {
-            let mut p = KappaParams::default();
-            for (f, v) in preset.params {
-                p.set(f, v).unwrap();
-            }
-            let faults = preset
-                .faults
-                .iter()
-                .map(|(step, kind)| FaultAt {
-                    step: *step,
-                    fault: Fault::from_preset(kind),
-                })
-                .collect();
+            let (p, faults) = preset.load::<KappaParams>();
             let mut tl = Timeline::new(Kappa::new(&p, preset.seed).unwrap(), faults);
             assert!(tl.rejected_faults().is_empty(), "{}", preset.name);
             tl.seek(preset.step);

@@ -8,7 +8,7 @@ use crate::patterns::kappa::{Disposition, Kappa, KappaParams, WindowResult};
 use crate::sim::compare::{Pair, Side};
 use crate::sim::params::ParamSpec;
 use crate::sim::{Fault, FaultSpec, PVec, ParamError, Params, Preset, SimTime};
-use crate::stream::{Agg, Rule};
+use crate::stream::{load, Agg, Rule};
 
 use super::layers::{window_index, SpeedOutcome};
 use super::params::LambdaParams;
@@ -65,14 +65,14 @@ const SPECS: &[ParamSpec] = &[
         name: "b.catchup",
         ..K[8]
     },
-    // Shared: the query's window and the workload (Lambda's definitions).
+    // Shared: the query's window (Lambda's definition) and the stream's workload.
     L[2],
-    L[4],
-    L[5],
-    L[6],
-    L[7],
-    L[8],
-    L[9],
+    load::EVENTS,
+    load::USERS,
+    load::INTERVAL,
+    load::LATE_SHARE,
+    load::LATENESS,
+    load::DUPS,
 ];
 
 const SHARED: &[&str] = &[
@@ -570,20 +570,9 @@ mod tests {
 
     #[test]
     fn presets_land_on_what_they_describe() {
-        use crate::sim::{FaultAt, Timeline};
+        use crate::sim::Timeline;
         for preset in PRESETS {
-            let mut p = LambdaVsKappaParams::default();
-            for (f, v) in preset.params {
-                p.set(f, v).unwrap();
-            }
-            let faults = preset
-                .faults
-                .iter()
-                .map(|(step, kind)| FaultAt {
-                    step: *step,
-                    fault: Fault::from_preset(kind),
-                })
-                .collect();
+            let (p, faults) = preset.load::<LambdaVsKappaParams>();
             let mut tl = Timeline::new(C::new(&p, preset.seed).unwrap(), faults);
             assert!(tl.rejected_faults().is_empty(), "{}", preset.name);
             tl.seek(preset.step);

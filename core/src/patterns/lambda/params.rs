@@ -4,11 +4,11 @@
 
 use crate::sim::params::{parse_float, parse_int};
 use crate::sim::{ParamError, ParamKind, ParamSpec, Params, PitfallSpec};
-use crate::stream::{Rule, WindowKind, Windows};
+use crate::stream::{load, Rule, WindowKind, Windows};
 use crate::workload::WorkloadParams;
 
 /// Largest run the page allows (PAGE-CONTRACT.md asks for at least 1,000,000).
-pub const MAX_EVENTS: i64 = 1_000_000;
+pub use crate::stream::load::MAX_EVENTS;
 
 /// The pitfall: the note's serving view is a `UNION ALL` of overlapping batch and speed data.
 pub const PITFALL_UNION: &str = "union-all";
@@ -38,42 +38,12 @@ pub(crate) const SPECS: &[ParamSpec] = &[
         help: "The speed layer drops windows older than this (event time, behind the latest event it saw); later events for them wait for the next batch run.",
         kind: ParamKind::Int { min: 10, max: 2880 },
     },
-    ParamSpec {
-        name: "events",
-        label: "Events",
-        help: "Events appended to the master log: one step appends one.",
-        kind: ParamKind::Int { min: 1, max: MAX_EVENTS },
-    },
-    ParamSpec {
-        name: "users",
-        label: "Users",
-        help: "Distinct users placing orders.",
-        kind: ParamKind::Int { min: 1, max: 10_000 },
-    },
-    ParamSpec {
-        name: "interval",
-        label: "Mean gap between events (s)",
-        help: "Event time between consecutive orders, on average.",
-        kind: ParamKind::Int { min: 1, max: 3600 },
-    },
-    ParamSpec {
-        name: "lateshare",
-        label: "Late share",
-        help: "Share of events that arrive late (0 to 1).",
-        kind: ParamKind::Float { min: 0.0, max: 1.0 },
-    },
-    ParamSpec {
-        name: "lateness",
-        label: "Maximum lateness (s)",
-        help: "The latest an event arrives after it happened.",
-        kind: ParamKind::Int { min: 0, max: 7200 },
-    },
-    ParamSpec {
-        name: "dups",
-        label: "Duplicate share",
-        help: "Share of events the source delivers twice (0 to 0.5); both layers count an event id once.",
-        kind: ParamKind::Float { min: 0.0, max: 0.5 },
-    },
+    load::EVENTS,
+    load::USERS,
+    load::INTERVAL,
+    load::LATE_SHARE,
+    load::LATENESS,
+    load::DUPS,
 ];
 
 const PITFALLS: &[PitfallSpec] = &[PitfallSpec {

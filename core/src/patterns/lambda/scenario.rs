@@ -579,7 +579,7 @@ fn narrate(l: &Lambda) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{Params, Timeline};
+    use crate::sim::Timeline;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -588,18 +588,7 @@ mod tests {
     #[test]
     fn presets_land_on_what_they_describe() {
         for preset in PRESETS {
-            let mut p = LambdaParams::default();
-            for (f, v) in preset.params {
-                p.set(f, v).unwrap();
-            }
-            let faults = preset
-                .faults
-                .iter()
-                .map(|(step, kind)| crate::sim::FaultAt {
-                    step: *step,
-                    fault: Fault::from_preset(kind),
-                })
-                .collect();
+            let (p, faults) = preset.load::<LambdaParams>();
             let mut tl = Timeline::new(Lambda::new(&p, preset.seed).unwrap(), faults);
             tl.seek(preset.step);
             let l = tl.current();
