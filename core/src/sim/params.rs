@@ -152,6 +152,18 @@ pub fn parse_choice(spec: &ParamSpec, value: &str) -> Result<&'static str, Param
         })
 }
 
+/// Parses a pitfall toggle's value: `on` or `off`.
+pub fn parse_on_off(field: &str, value: &str) -> Result<bool, ParamError> {
+    match value.trim() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(ParamError::new(
+            field,
+            format!("“{}” is not on or off", shorten(other)),
+        )),
+    }
+}
+
 /// Cuts user text to a length that fits in a message (by characters, never mid-UTF-8).
 pub fn shorten(text: &str) -> String {
     const MAX: usize = 24;

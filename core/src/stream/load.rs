@@ -2,6 +2,7 @@
 //! three describe and bound them the same way.
 
 use crate::sim::{ParamKind, ParamSpec};
+use crate::workload::WorkloadParams;
 
 /// Largest run a streaming page allows (PAGE-CONTRACT.md asks for at least 1,000,000).
 pub const MAX_EVENTS: i64 = 1_000_000;
@@ -53,3 +54,22 @@ pub const DUPS: ParamSpec = ParamSpec {
     help: "Share of events the source delivers twice (0 to 0.5); both pipelines count an event id once.",
     kind: ParamKind::Float { min: 0.0, max: 0.5 },
 };
+
+/// The workload these knobs describe (uniform users, the shared product list).
+pub fn workload(
+    users: u32,
+    interval_s: i64,
+    late_share: f64,
+    lateness_s: i64,
+    dup_share: f64,
+) -> WorkloadParams {
+    WorkloadParams {
+        users,
+        skew: 0.0,
+        mean_gap_ms: interval_s * 1000,
+        late_fraction: late_share,
+        max_lateness_ms: lateness_s * 1000,
+        duplicate_fraction: dup_share,
+        products: 50,
+    }
+}

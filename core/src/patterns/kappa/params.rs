@@ -1,7 +1,7 @@
 //! Kappa's parameters: the window definition, the allowed delay, late handling, the job's
 //! code version, checkpointing and catch-up speed, and the workload knobs.
 
-use crate::sim::params::{parse_choice, parse_float, parse_int};
+use crate::sim::params::{parse_choice, parse_float, parse_int, parse_on_off};
 use crate::sim::{ParamError, ParamKind, ParamSpec, Params, PitfallSpec};
 use crate::stream::{load, Rule, WindowKind, Windows};
 use crate::workload::WorkloadParams;
@@ -139,17 +139,6 @@ fn spec(name: &str) -> Result<&'static ParamSpec, ParamError> {
         .ok_or_else(|| ParamError::new(name, "is not a parameter of this page"))
 }
 
-fn on_off(field: &str, value: &str) -> Result<bool, ParamError> {
-    match value.trim() {
-        "on" => Ok(true),
-        "off" => Ok(false),
-        other => Err(ParamError::new(
-            field,
-            format!("“{}” is not on or off", crate::sim::params::shorten(other)),
-        )),
-    }
-}
-
 impl Params for KappaParams {
     fn specs() -> &'static [ParamSpec] {
         SPECS
@@ -183,7 +172,7 @@ impl Params for KappaParams {
 
     fn set(&mut self, field: &str, value: &str) -> Result<(), ParamError> {
         if field == PITFALL_LATEST {
-            self.latest_offset = on_off(field, value)?;
+            self.latest_offset = parse_on_off(field, value)?;
             return Ok(());
         }
         let spec = spec(field)?;
@@ -266,15 +255,13 @@ impl KappaParams {
     }
 
     pub fn workload(&self) -> WorkloadParams {
-        WorkloadParams {
-            users: self.users,
-            skew: 0.0,
-            mean_gap_ms: self.interval_s * 1000,
-            late_fraction: self.late_share,
-            max_lateness_ms: self.lateness_s * 1000,
-            duplicate_fraction: self.dup_share,
-            products: 50,
-        }
+        load::workload(
+            self.users,
+            self.interval_s,
+            self.late_share,
+            self.lateness_s,
+            self.dup_share,
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 //! window, how long the speed layer keeps state, and the workload knobs (the same stream as
 //! /kappa, so the compare page can feed both).
 
-use crate::sim::params::{parse_float, parse_int};
+use crate::sim::params::{parse_float, parse_int, parse_on_off};
 use crate::sim::{ParamError, ParamKind, ParamSpec, Params, PitfallSpec};
 use crate::stream::{load, Rule, WindowKind, Windows};
 use crate::workload::WorkloadParams;
@@ -122,16 +122,7 @@ impl Params for LambdaParams {
 
     fn set(&mut self, field: &str, value: &str) -> Result<(), ParamError> {
         if field == PITFALL_UNION {
-            self.union_all = match value.trim() {
-                "on" => true,
-                "off" => false,
-                other => {
-                    return Err(ParamError::new(
-                        field,
-                        format!("“{}” is not on or off", crate::sim::params::shorten(other)),
-                    ))
-                }
-            };
+            self.union_all = parse_on_off(field, value)?;
             return Ok(());
         }
         let spec = spec(field)?;
@@ -191,15 +182,13 @@ impl LambdaParams {
     }
 
     pub fn workload(&self) -> WorkloadParams {
-        WorkloadParams {
-            users: self.users,
-            skew: 0.0,
-            mean_gap_ms: self.interval_s * 1000,
-            late_fraction: self.late_share,
-            max_lateness_ms: self.lateness_s * 1000,
-            duplicate_fraction: self.dup_share,
-            products: 50,
-        }
+        load::workload(
+            self.users,
+            self.interval_s,
+            self.late_share,
+            self.lateness_s,
+            self.dup_share,
+        )
     }
 }
 
