@@ -10,6 +10,7 @@ pub mod format;
 pub mod hash;
 pub mod link;
 pub mod oracle;
+pub mod orders;
 pub mod patterns;
 pub mod sim;
 pub mod sort;

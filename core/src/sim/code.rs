@@ -12,3 +12,31 @@ pub struct CodeView {
     /// Where the reference note's version goes wrong, if it does for this configuration.
     pub note: Option<&'static str>,
 }
+
+impl CodeView {
+    /// A listing whose lines carry tags: the lines whose tag is in `active_tags` are the
+    /// active ones.
+    pub fn tagged<T: AsRef<str>>(
+        language: &'static str,
+        title: &'static str,
+        lines: Vec<(&str, T)>,
+        active_tags: &[&str],
+        note: Option<&'static str>,
+    ) -> CodeView {
+        CodeView {
+            language,
+            title,
+            active: lines
+                .iter()
+                .enumerate()
+                .filter(|(_, (t, _))| active_tags.contains(t))
+                .map(|(i, _)| i)
+                .collect(),
+            lines: lines
+                .into_iter()
+                .map(|(_, l)| l.as_ref().to_string())
+                .collect(),
+            note,
+        }
+    }
+}

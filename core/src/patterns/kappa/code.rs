@@ -171,20 +171,15 @@ pub fn code_view(k: &Kappa) -> CodeView {
     } else {
         tags.push("start");
     }
-    CodeView {
-        language: "sql",
-        title: "Flink SQL for this configuration",
-        active: lines
-            .iter()
-            .enumerate()
-            .filter(|(_, (t, _))| tags.contains(t))
-            .map(|(i, _)| i)
-            .collect(),
-        lines: lines.into_iter().map(|(_, l)| l).collect(),
-        note: p.latest_offset.then_some(
+    CodeView::tagged(
+        "sql",
+        "Flink SQL for this configuration",
+        lines,
+        &tags,
+        p.latest_offset.then_some(
             "The note's source reads from 'latest-offset' and declares no WATERMARK. Without a watermark an event-time window never fires, so the job emits nothing; and a new version started from latest-offset has no history to replay.",
         ),
-    }
+    )
 }
 
 #[cfg(test)]

@@ -125,18 +125,13 @@ pub fn code_view(l: &Lambda) -> CodeView {
     if last.fault.is_some() {
         tags.push("speed");
     }
-    CodeView {
-        language: "sql",
-        title: "Spark SQL (batch), Flink SQL (speed) and the serving view",
-        active: lines
-            .iter()
-            .enumerate()
-            .filter(|(_, (t, _))| tags.contains(t))
-            .map(|(i, _)| i)
-            .collect(),
-        lines: lines.into_iter().map(|(_, l)| l).collect(),
-        note: p.union_all.then_some(
+    CodeView::tagged(
+        "sql",
+        "Spark SQL (batch), Flink SQL (speed) and the serving view",
+        lines,
+        &tags,
+        p.union_all.then_some(
             "The note's serving view is a plain UNION ALL of the batch view and the real-time view, and nothing trims the real-time view when a batch run covers its rows. Every event before the cut-off that the speed layer still holds is counted twice; the fix is to serve speed rows only from the latest served cut-off on.",
         ),
-    }
+    )
 }

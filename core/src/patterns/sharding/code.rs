@@ -203,16 +203,5 @@ pub fn code_view(s: &Sharding) -> CodeView {
         Last::Routed(_) => "route",
         Last::Changed(_) => "change",
     };
-    CodeView {
-        language: "python",
-        title,
-        lines: lines.iter().map(|(_, l)| l.to_string()).collect(),
-        active: lines
-            .iter()
-            .enumerate()
-            .filter(|(_, (t, _))| *t == tag)
-            .map(|(i, _)| i)
-            .collect(),
-        note,
-    }
+    CodeView::tagged("python", title, lines.to_vec(), &[tag], note)
 }
