@@ -6,7 +6,8 @@ use leptos_router::path;
 
 use crate::pages::{
     compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
-    home::Home, kappa::KappaPage, lambda::LambdaPage, not_found::NotFound, sharding::ShardingPage,
+    event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage, lambda::LambdaPage,
+    not_found::NotFound, sharding::ShardingPage,
 };
 
 #[component]
@@ -24,6 +25,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sharding") view=ShardingPage />
                     <Route path=path!("/kappa") view=KappaPage />
                     <Route path=path!("/lambda") view=LambdaPage />
+                    <Route path=path!("/event-sourcing") view=EventSourcingPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                     <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />
                 </Routes>

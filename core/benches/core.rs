@@ -1,6 +1,7 @@
 //! Criterion benchmarks: workload throughput, sharding steps, routing lookups per scheme,
 //! seeking in a 1,000,000-step run (the number the seek bar's responsiveness depends on),
-//! and the Kappa processor's events per second over a 1,000,000-event log.
+//! the Kappa processor's events per second over a 1,000,000-event log, and event sourcing's
+//! commands per second and events folded per second with and without snapshots.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pipelab_core::hash::key_hash;
@@ -170,8 +171,59 @@ fn lambda_million(c: &mut Criterion) {
     g.finish();
 }
 
+fn event_sourcing(c: &mut Criterion) {
+    use pipelab_core::patterns::event_sourcing::{EsParams, EventSourcing};
+    // Long orders (about 40 items) so an order's stream is worth snapshotting.
+    let p = EsParams {
+        commands: 1_000_000,
+        items: 40,
+        snapshot_every: 10,
+        ..EsParams::default()
+    };
+    let base = EventSourcing::new(&p, 42).expect("valid");
+    let mut g = c.benchmark_group("event sourcing");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1_000_000));
+    g.bench_function("1M commands (load, decide, append, snapshot)", |b| {
+        b.iter(|| {
+            let mut s = base.clone();
+            for _ in 0..1_000_000 {
+                s.step();
+            }
+            black_box(s.totals().appended)
+        })
+    });
+    let mut full = base.clone();
+    for _ in 0..1_000_000 {
+        full.step();
+    }
+    let store = full.store();
+    let orders = full.orders();
+    // Rebuilding every order: events folded per second, and how many a load needs.
+    for (name, snapshots) in [("with snapshots", true), ("without snapshots", false)] {
+        let folded: u64 = (1..=orders)
+            .map(|o| store.load(o, snapshots).read as u64)
+            .sum();
+        g.throughput(Throughput::Elements(folded));
+        g.bench_function(
+            format!("load every order {name} ({folded} events folded)"),
+            |b| {
+                b.iter(|| {
+                    let mut n = 0u64;
+                    for o in 1..=orders {
+                        n += store.load(o, snapshots).state.version as u64;
+                    }
+                    black_box(n)
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    event_sourcing,
     workload,
     sharding_steps,
     routing,

@@ -242,3 +242,41 @@ fn a_race_conflicts_then_retries_and_a_crash_skips_one_snapshot() {
         Outcome::Appended { schema: 1, .. }
     ));
 }
+
+/// Each preset lands on what its description promises.
+#[test]
+fn presets_land_on_what_they_describe() {
+    use pipelab_core::sim::Timeline;
+    for preset in EventSourcing::presets() {
+        let (params, faults) = preset.load::<EsParams>();
+        let s = EventSourcing::new(&params, preset.seed).expect("valid preset");
+        let mut t = Timeline::new(s, faults);
+        t.seek(preset.step);
+        let s = t.current();
+        let tot = s.totals();
+        let n = tot.commands.max(1);
+        match preset.name {
+            "long-orders" => assert!(
+                tot.read.snapshot * 3 < tot.read.stream,
+                "snapshots save most of the reading: {:?}",
+                tot.read
+            ),
+            "full-scan" => {
+                assert_eq!(tot.read.actual, tot.read.scan);
+                assert!(tot.read.scan / n > 100, "{:?}", tot.read);
+            }
+            "conflict" => {
+                assert_eq!(tot.conflicts, 1);
+                assert!(s.pending_retry().is_some());
+            }
+            "crash" => {
+                assert!(s.crash_armed());
+                t.seek_next_notable(10_000);
+                assert_eq!(t.current().totals().crashes, 1);
+            }
+            "old-events" => assert!(tot.v1_events * 8 > tot.appended && tot.upcasts > 0),
+            "invalid" => assert!(tot.rejected * 5 > n, "{} of {n} refused", tot.rejected),
+            other => panic!("preset {other} has no check"),
+        }
+    }
+}

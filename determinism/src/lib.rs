@@ -1,5 +1,5 @@
 //! The cross-target determinism check: hash every step's view (and narration) of full
-//! sharding, compare, kappa and lambda runs with faults, for several seeds. `cargo xtask test` runs this natively and
+//! sharding, compare, kappa, lambda and event-sourcing runs with faults, for several seeds. `cargo xtask test` runs this natively and
 //! as wasm in Node and compares the output line by line; no golden value is stored.
 
 use pipelab_core::hash::fold_digest;
@@ -138,6 +138,36 @@ pub fn lambda_digest(union_all: bool, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
+/// Digest of an /event-sourcing run with every fault (v1 events in the mix), loading from
+/// snapshots or by the note's full scan.
+pub fn event_sourcing_digest(full_scan: bool, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::event_sourcing::{EsParams, EventSourcing};
+    let params = EsParams {
+        commands: STEPS,
+        v1_share: 0.1,
+        full_scan,
+        ..EsParams::default()
+    };
+    let faults = [
+        (1_500, "concurrent-writer"),
+        (3_000, "crash-snapshot"),
+        (6_000, "v1-event"),
+        (8_000, "concurrent-writer"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = EventSourcing::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Runs covered per seed: every scheme, skew, and the salted hot key.
 const RUNS: &[(&str, &str, &str)] = &[
     ("modn", "0", "1"),
@@ -176,6 +206,16 @@ pub fn trace_hashes_text() -> String {
                     "lambda union_all={union_all} seed={seed} steps={STEPS} digest={d:#018x}"
                 ),
                 Err(e) => format!("lambda union_all={union_all} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for full_scan in [false, true] {
+            let line = match event_sourcing_digest(full_scan, *seed) {
+                Ok(d) => format!(
+                    "event-sourcing full_scan={full_scan} seed={seed} steps={STEPS} digest={d:#018x}"
+                ),
+                Err(e) => format!("event-sourcing full_scan={full_scan} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

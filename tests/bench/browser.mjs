@@ -36,6 +36,8 @@ const BIG_RUNS = [
   [BIG_RUN, 'page-sharding', ''],
   [`/kappa?v=1&events=${BIG_EVENTS}`, 'page-kappa', ' /kappa'],
   [`/lambda?v=1&events=${BIG_EVENTS}`, 'page-lambda', ' /lambda'],
+  // One command per step; long orders so the snapshot store has work to do.
+  [`/event-sourcing?v=1&commands=${BIG_EVENTS}&items=40`, 'page-event-sourcing', ' /event-sourcing'],
 ];
 const WAIT_BIG_MS = 120_000;
 

@@ -37,8 +37,10 @@ const PARAM_ERRORS = '[data-testid^="param-"][data-testid$="-error"]';
 const FAULT_BUTTONS = 'button[data-testid^="fault-"]:not([data-testid="fault-remove"])';
 const FAULT_ENTRIES = `${tid('faults')} ${tid('fault-remove')}`;
 
-/** A small run, when the page has an `events` parameter (else its defaults). */
+/** A small run, when the page has a run-length parameter (else its defaults). */
 const SMALL_EVENTS = 300;
+/** The run-length parameter (PAGE-CONTRACT.md: `events` or the pattern's equivalent). */
+const RUN_LENGTH_PARAMS = ['events', 'commands'];
 
 /** The slow speed used when a test toggles play and must not reach the end by accident. */
 async function slowSpeed(lab) {
@@ -111,16 +113,20 @@ test('contract walk of every built simulation page', { timeout: 30 * 60_000 }, a
     await t.test(page.route, async (t) => {
       const open = (lab, query = '') => lab.open(page.route + query, page.root);
 
-      // What the defaults are, and whether the page has an `events` parameter to shrink runs.
+      // What the defaults are, and whether the page has a run-length parameter to shrink runs.
       const defaults = {};
       await env.withPage(async (lab) => {
         await open(lab);
-        defaults.hasEvents = await lab.has('param-events');
+        for (const name of RUN_LENGTH_PARAMS) {
+          if (!defaults.runParam && (await lab.has(`param-${name}`))) defaults.runParam = name;
+        }
+        defaults.hasEvents = Boolean(defaults.runParam);
         defaults.seed = await lab.value('seed');
-        defaults.events = defaults.hasEvents ? await lab.value('param-events') : null;
+        defaults.events = defaults.hasEvents ? await lab.value(`param-${defaults.runParam}`) : null;
         defaults.total = await lab.int('step-total');
       });
-      const small = defaults.hasEvents ? `?v=1&events=${SMALL_EVENTS}` : '?v=1';
+      const runParam = `param-${defaults.runParam}`;
+      const small = defaults.hasEvents ? `?v=1&${defaults.runParam}=${SMALL_EVENTS}` : '?v=1';
       const openSmall = (lab, extra = '') => open(lab, small + extra);
 
       await t.test('hooks are present and start at step 0', async () => {
@@ -289,7 +295,7 @@ test('contract walk of every built simulation page', { timeout: 30 * 60_000 }, a
           await lab.assertAbsent('panic', 'panic after a garbage query');
           assert.equal(await lab.int('step'), 0, 'invalid step did not fall back to 0');
           assert.equal(await lab.value('seed'), defaults.seed, 'invalid seed did not fall back to the default');
-          if (defaults.hasEvents) assert.equal(await lab.value('param-events'), defaults.events);
+          if (defaults.hasEvents) assert.equal(await lab.value(runParam), defaults.events);
           assert.equal((await faultCounts(lab)).entries, 0, 'an invalid fault was recorded');
           // The page still works.
           await clickTo(lab, 'step-forward', 1);
@@ -307,25 +313,25 @@ test('contract walk of every built simulation page', { timeout: 30 * 60_000 }, a
         });
       });
 
-      await t.test('an invalid parameter shows its error with the bound', { skip: !defaults.hasEvents && 'no events parameter' }, async () => {
+      await t.test('an invalid parameter shows its error with the bound', { skip: !defaults.hasEvents && 'no run-length parameter' }, async () => {
         await env.withPage(async (lab) => {
           await openSmall(lab);
           const total = await lab.int('step-total');
-          const type = await lab.loc('param-events').evaluate((e) =>
+          const type = await lab.loc(runParam).evaluate((e) =>
             (e.matches('input') ? e : e.querySelector('input'))?.type ?? 'text');
           const bad = ['0', '999999999999', ...(type === 'number' ? [] : ['abc'])];
           for (const value of bad) {
-            await lab.set('param-events', value);
-            await lab.loc('param-events-error').first().waitFor({ state: 'visible' });
-            const msg = await lab.text('param-events-error');
-            assert.match(msg, /\d/, `param-events-error for ${JSON.stringify(value)} names no bound: ${msg}`);
+            await lab.set(runParam, value);
+            await lab.loc(`${runParam}-error`).first().waitFor({ state: 'visible' });
+            const msg = await lab.text(`${runParam}-error`);
+            assert.match(msg, /\d/, `${runParam}-error for ${JSON.stringify(value)} names no bound: ${msg}`);
             assert.equal(await lab.int('step-total'), total, `invalid events=${value} changed the run`);
           }
-          await lab.set('param-events', String(SMALL_EVENTS));
+          await lab.set(runParam, String(SMALL_EVENTS));
           await lab.until(
-            async () => (await lab.count('param-events-error')) === 0 || !(await lab.visible('param-events-error')),
+            async () => (await lab.count(`${runParam}-error`)) === 0 || !(await lab.visible(`${runParam}-error`)),
             (gone) => gone,
-            'param-events-error goes away for a valid value',
+            `${runParam}-error goes away for a valid value`,
           );
           await lab.assertAbsent('panic');
         });
@@ -352,7 +358,7 @@ test('contract walk of every built simulation page', { timeout: 30 * 60_000 }, a
           if (defaults.hasEvents) {
             // 2/3 of the small run: certainly valid, and short enough to clamp the step.
             const smaller = Math.floor((SMALL_EVENTS * 2) / 3);
-            await lab.set('param-events', String(smaller));
+            await lab.set(runParam, String(smaller));
             const newTotal = await lab.until(() => lab.int('step-total'), (n) => n < total, 'step-total shrinks');
             await lab.waitStep(Math.min(at, newTotal));
           }
@@ -360,7 +366,7 @@ test('contract walk of every built simulation page', { timeout: 30 * 60_000 }, a
           await lab.click('reset');
           await lab.until(() => lab.value('seed'), (v) => v === defaults.seed, 'reset restores the default seed');
           if (defaults.hasEvents) {
-            await lab.until(() => lab.value('param-events'), (v) => v === defaults.events, 'reset restores events');
+            await lab.until(() => lab.value(runParam), (v) => v === defaults.events, 'reset restores events');
           }
         });
       });

@@ -212,7 +212,7 @@ const PRESETS: &[Preset] = &[
         label: "Crash between append and snapshot",
         description: "The writer that should store the next snapshot crashes after its append: nothing is lost (the log has the event), the next load just reads further back.",
         seed: 5,
-        params: &[("snapshot", "5")],
+        params: &[("snapshot", "5"), ("invalid", "0")],
         faults: &[(30, "crash-snapshot")],
         step: 30,
     },

@@ -1,6 +1,7 @@
 //! What the event-sourcing page draws: the log's newest events, the order the last command
 //! touched (its events beside its fold), totals, and the replay cost over time.
 
+use crate::oracle::orders::{Ledger, OrderFold};
 use crate::orders::domain::OrderId;
 use crate::orders::{Command, OrderState};
 use crate::sim::PVec;
@@ -63,19 +64,82 @@ pub struct OrderDetail {
     pub read_snapshot: u32,
     pub read_stream: u32,
     pub read_scan: u64,
+    /// The oracle's fold of the stored events (their JSON, through its own table).
+    pub oracle: OrderFold,
+}
+
+/// The oracle's fold of `events` (one order's, oldest first).
+fn oracle_fold(events: &[EventRow]) -> OrderFold {
+    let mut l = Ledger::new();
+    for e in events {
+        // An event the oracle's table refuses leaves its fold short: the badge shows it.
+        let _ = l.apply(e.order, &e.json);
+    }
+    events.first().map(|e| l.get(e.order)).unwrap_or_default()
+}
+
+/// Whether a loaded state equals the oracle's fold: `None` if it does, else the
+/// difference in total (cents) or, if the totals agree, in version.
+pub fn mismatch(state: &OrderState, o: &OrderFold) -> Option<i64> {
+    let stage = match state.status {
+        crate::orders::Status::None => "",
+        s => s.label(),
+    };
+    let same = (
+        stage,
+        state.user,
+        state.items,
+        state.total_cents,
+        state.paid_cents,
+        state.version,
+    ) == (
+        o.stage,
+        o.user,
+        o.items,
+        o.total_cents,
+        o.paid_cents,
+        o.events,
+    );
+    if same {
+        None
+    } else if state.total_cents != o.total_cents {
+        Some(state.total_cents - o.total_cents)
+    } else {
+        Some(state.version as i64 - o.events as i64)
+    }
+}
+
+/// A temporal query: `order` as of its `version`-th event, with the oracle's fold of its
+/// first `version` events and how many events the load read.
+pub fn as_of(s: &EventSourcing, order: OrderId, version: u32) -> (OrderState, OrderFold, u32) {
+    let store = s.store();
+    let stream = store.stream(order);
+    if version == 0 || stream.is_empty() {
+        return (OrderState::default(), OrderFold::default(), 0);
+    }
+    let k = (version as usize).min(stream.len());
+    let pos = stream[k - 1];
+    let loaded = store.load_as_of(order, pos);
+    let rows: Vec<EventRow> = stream[..k]
+        .iter()
+        .filter_map(|p| event_row(store, *p))
+        .collect();
+    (loaded.state, oracle_fold(&rows), loaded.read)
 }
 
 pub fn order_detail(s: &EventSourcing, order: OrderId) -> OrderDetail {
     let store = s.store();
     let loaded = store.load(order, true);
+    let events: Vec<EventRow> = store
+        .stream(order)
+        .into_iter()
+        .filter_map(|p| event_row(store, p))
+        .collect();
     OrderDetail {
         order,
         state: loaded.state,
-        events: store
-            .stream(order)
-            .into_iter()
-            .filter_map(|p| event_row(store, p))
-            .collect(),
+        oracle: oracle_fold(&events),
+        events,
         snapshots: store
             .snapshots_of(order)
             .iter()
