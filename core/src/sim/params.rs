@@ -75,6 +75,23 @@ pub trait Params: Clone + PartialEq + Default + std::fmt::Debug {
         Self::specs().iter().find(|s| s.name == field)
     }
 
+    /// The spec of `field`, or the error a form shows for a field this page does not have.
+    fn spec_or_error(field: &str) -> Result<&'static ParamSpec, ParamError> {
+        Self::spec(field).ok_or_else(|| ParamError::new(field, "is not a parameter of this page"))
+    }
+
+    /// Every current value checked against its spec again, by setting it on a default
+    /// (values may come from anywhere: a struct literal, a preset, a link).
+    fn bound_errors(&self) -> Vec<ParamError> {
+        Self::specs()
+            .iter()
+            .filter_map(|spec| {
+                let v = self.get(spec.name)?;
+                Self::default().set(spec.name, &v).err()
+            })
+            .collect()
+    }
+
     /// The fields whose value differs from the default, in spec order (what a link needs).
     fn non_default_fields(&self) -> Vec<(&'static str, String)> {
         let defaults = Self::default();

@@ -100,13 +100,6 @@ impl Default for EsParams {
     }
 }
 
-fn spec(name: &str) -> Result<&'static ParamSpec, ParamError> {
-    SPECS
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| ParamError::new(name, "is not a parameter of this page"))
-}
-
 impl Params for EsParams {
     fn specs() -> &'static [ParamSpec] {
         SPECS
@@ -136,7 +129,7 @@ impl Params for EsParams {
             self.full_scan = parse_on_off(field, value)?;
             return Ok(());
         }
-        let spec = spec(field)?;
+        let spec = Self::spec_or_error(field)?;
         match field {
             "commands" => self.commands = parse_int(spec, value)? as u64,
             "open" => self.open = parse_int(spec, value)? as u32,
@@ -155,16 +148,7 @@ impl Params for EsParams {
 impl EsParams {
     /// Every bound checked again (values may come from anywhere).
     pub fn validate(&self) -> Vec<ParamError> {
-        let mut errors = Vec::new();
-        for spec in SPECS {
-            if let Some(v) = self.get(spec.name) {
-                let mut probe = EsParams::default();
-                if let Err(e) = probe.set(spec.name, &v) {
-                    errors.push(e);
-                }
-            }
-        }
-        errors
+        self.bound_errors()
     }
 
     pub fn workload(&self) -> GenParams {

@@ -132,13 +132,6 @@ impl Default for KappaParams {
     }
 }
 
-fn spec(name: &str) -> Result<&'static ParamSpec, ParamError> {
-    SPECS
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| ParamError::new(name, "is not a parameter of this page"))
-}
-
 impl Params for KappaParams {
     fn specs() -> &'static [ParamSpec] {
         SPECS
@@ -175,7 +168,7 @@ impl Params for KappaParams {
             self.latest_offset = parse_on_off(field, value)?;
             return Ok(());
         }
-        let spec = spec(field)?;
+        let spec = Self::spec_or_error(field)?;
         match field {
             "window" => {
                 self.window = match parse_choice(spec, value)? {
@@ -212,15 +205,7 @@ impl Params for KappaParams {
 impl KappaParams {
     /// Every bound checked again, plus the rules that tie fields together.
     pub fn validate(&self) -> Vec<ParamError> {
-        let mut errors = Vec::new();
-        for spec in SPECS {
-            if let Some(v) = self.get(spec.name) {
-                let mut probe = KappaParams::default();
-                if let Err(e) = probe.set(spec.name, &v) {
-                    errors.push(e);
-                }
-            }
-        }
+        let mut errors = self.bound_errors();
         if self.window == WindowKind::Sliding {
             if self.slide_min > self.size_min {
                 errors.push(ParamError::new(
@@ -319,8 +304,8 @@ mod tests {
         // redelivery is at most the maximum lateness behind, so its id is within
         // lateness / interval of the newest id (gaps are drawn up to twice the mean).
         let (ParamKind::Int { max: lateness, .. }, ParamKind::Int { min: interval, .. }) = (
-            spec("lateness").unwrap().kind,
-            spec("interval").unwrap().kind,
+            KappaParams::spec_or_error("lateness").unwrap().kind,
+            KappaParams::spec_or_error("interval").unwrap().kind,
         ) else {
             panic!("int params");
         };

@@ -87,13 +87,6 @@ impl Default for LambdaParams {
     }
 }
 
-fn spec(name: &str) -> Result<&'static ParamSpec, ParamError> {
-    SPECS
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| ParamError::new(name, "is not a parameter of this page"))
-}
-
 impl Params for LambdaParams {
     fn specs() -> &'static [ParamSpec] {
         SPECS
@@ -125,7 +118,7 @@ impl Params for LambdaParams {
             self.union_all = parse_on_off(field, value)?;
             return Ok(());
         }
-        let spec = spec(field)?;
+        let spec = Self::spec_or_error(field)?;
         match field {
             "period" => self.period_min = parse_int(spec, value)?,
             "batch" => self.batch_min = parse_int(spec, value)?,
@@ -146,15 +139,7 @@ impl Params for LambdaParams {
 impl LambdaParams {
     /// Every bound checked again, plus the batch run fitting in its period.
     pub fn validate(&self) -> Vec<ParamError> {
-        let mut errors = Vec::new();
-        for spec in SPECS {
-            if let Some(v) = self.get(spec.name) {
-                let mut probe = LambdaParams::default();
-                if let Err(e) = probe.set(spec.name, &v) {
-                    errors.push(e);
-                }
-            }
-        }
+        let mut errors = self.bound_errors();
         if self.batch_min >= self.period_min {
             errors.push(ParamError::new(
                 "batch",

@@ -86,13 +86,6 @@ impl Default for ShardingParams {
     }
 }
 
-fn spec(name: &str) -> Result<&'static ParamSpec, ParamError> {
-    SPECS
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| ParamError::new(name, "is not a parameter of this page"))
-}
-
 impl Params for ShardingParams {
     fn specs() -> &'static [ParamSpec] {
         SPECS
@@ -112,7 +105,7 @@ impl Params for ShardingParams {
     }
 
     fn set(&mut self, field: &str, value: &str) -> Result<(), ParamError> {
-        let spec = spec(field)?;
+        let spec = Self::spec_or_error(field)?;
         match field {
             "scheme" => {
                 self.scheme = match parse_choice(spec, value)? {
@@ -137,16 +130,7 @@ impl Params for ShardingParams {
 impl ShardingParams {
     /// Every bound checked again (values may have been built in code, not parsed).
     pub fn validate(&self) -> Vec<ParamError> {
-        let mut errors = Vec::new();
-        for spec in SPECS {
-            if let Some(v) = self.get(spec.name) {
-                let mut probe = ShardingParams::default();
-                if let Err(e) = probe.set(spec.name, &v) {
-                    errors.push(e);
-                }
-            }
-        }
-        errors
+        self.bound_errors()
     }
 }
 
