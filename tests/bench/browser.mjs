@@ -378,7 +378,9 @@ async function main() {
     });
     await measure('nav /', () => navToInteractive(env, '/', 'page-home'));
     for (const p of built) await measure(`nav ${p.route}`, () => navToInteractive(env, p.route, p.root));
-    for (const big of BIG_RUNS) {
+    // PIPELAB_BENCH_ONLY=/kappa measures only the big runs whose route contains it.
+    const only = process.env.PIPELAB_BENCH_ONLY;
+    for (const big of BIG_RUNS.filter((b) => !only || b[0].includes(only))) {
       await measure(`autoplay${big[2]}`, () => autoplay(env, big));
       await measure(`seek+memory${big[2]}`, () => seekAndMemory(env, big));
     }

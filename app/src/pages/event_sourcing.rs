@@ -660,11 +660,11 @@ pub fn EventSourcingPage() -> impl IntoView {
                         <h2>"Totals"</h2>
                         <Metrics view=view />
                     </section>
-                    <section class="panel">
+                    <section class="panel lazy">
                         <BarChart id="replay-cost" data=chart(false) />
                         <BarChart id="scan-cost" data=chart(true) />
                     </section>
-                    <section class="panel">
+                    <section class="panel lazy">
                         <DataTable id="log" caption="The event log, newest first" columns=&["Event", "Order", "Version", "Type", "Schema", "Amount", "Recorded"] total=log_len fetch=log_rows(sim) highlight=log_hl page_size=10 />
                         <DataTable id="rejected" caption="Refused commands, newest first (nothing was appended for them)" columns=&["Step", "Order", "Command", "Writer", "Reason"] total=rejected fetch=rejection_rows(sim) page_size=8 />
                         <DataTable id="orders" caption="Orders (the fold of each stream), newest first" columns=&["Order", "Status", "Items", "Total", "Version", "Snapshot"] total=orders fetch=order_rows(sim) page_size=8 />

@@ -67,6 +67,12 @@ pub fn DataTable(
             page.set(p - 1);
         }
     });
+    // The shown page as a memo: a step that leaves it unchanged (an older page, a table
+    // that did not move) rebuilds no rows.
+    let rows_shown = Memo::new(move |_| {
+        let start = page.get() * page_size;
+        (start, highlight.get(), slice(start, page_size))
+    });
     let export = move |_| {
         let all = untrack(|| slice(0, len()));
         let csv = to_csv(columns, &all);
@@ -79,9 +85,7 @@ pub fn DataTable(
                 <thead><tr>{columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr></thead>
                 <tbody>
                     {move || {
-                        let hl = highlight.get();
-                        let start = page.get() * page_size;
-                        let shown = slice(start, page_size);
+                        let (start, hl, shown) = rows_shown.get();
                         if shown.is_empty() {
                             return view! { <tr><td colspan=columns.len().to_string() class="empty">"No rows yet."</td></tr> }.into_any();
                         }
