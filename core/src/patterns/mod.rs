@@ -1,5 +1,6 @@
 //! One module per pattern. Each exposes a [`crate::sim::Scenario`] and its parameters.
 
+pub mod cqrs;
 pub mod event_sourcing;
 pub mod kappa;
 pub mod lambda;
