@@ -6,8 +6,8 @@ use leptos_router::path;
 
 use crate::pages::{
     compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
-    event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage, lambda::LambdaPage,
-    not_found::NotFound, sharding::ShardingPage,
+    cqrs::CqrsPage, event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage,
+    lambda::LambdaPage, not_found::NotFound, sharding::ShardingPage,
 };
 
 #[component]
@@ -26,6 +26,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/kappa") view=KappaPage />
                     <Route path=path!("/lambda") view=LambdaPage />
                     <Route path=path!("/event-sourcing") view=EventSourcingPage />
+                    <Route path=path!("/cqrs") view=CqrsPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                     <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />
                 </Routes>

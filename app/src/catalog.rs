@@ -19,7 +19,7 @@ pub const PATTERNS: &[Card] = &[
     Card { id: "kappa", route: "kappa", title: "Kappa", blurb: "One log, one stream processor: event-time windows, watermarks, late data, replaying a new version.", built: true },
     Card { id: "lakehouse", route: "lakehouse", title: "Lakehouse", blurb: "Bronze, silver, gold tables with snapshots, manifests and time travel.", built: false },
     Card { id: "event-sourcing", route: "event-sourcing", title: "Event sourcing", blurb: "State as the fold of an append-only log: refused commands, version conflicts, snapshots and upcasting.", built: true },
-    Card { id: "cqrs", route: "cqrs", title: "CQRS", blurb: "Commands on one side, lagging read models on the other.", built: false },
+    Card { id: "cqrs", route: "cqrs", title: "CQRS", blurb: "A write model and lagging read models: stale reads, waiting for a version or a token, rebuilds and duplicates.", built: true },
     Card { id: "partitioning", route: "partitioning", title: "Partitioning", blurb: "Hash vs range partitions, skew, and pruning.", built: false },
     Card { id: "sharding", route: "sharding", title: "Sharding", blurb: "Mod-N, a hash ring, rendezvous and jump hashing: route orders by user, add a shard, count the keys that move.", built: true },
     Card { id: "caching", route: "caching", title: "Multi-level caching", blurb: "L1 per instance, shared L2, a database: hit rates and stale reads.", built: false },

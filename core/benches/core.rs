@@ -1,7 +1,8 @@
 //! Criterion benchmarks: workload throughput, sharding steps, routing lookups per scheme,
 //! seeking in a 1,000,000-step run (the number the seek bar's responsiveness depends on),
 //! the Kappa processor's events per second over a 1,000,000-event log, and event sourcing's
-//! commands per second and events folded per second with and without snapshots.
+//! commands per second and events folded per second with and without snapshots, and CQRS's
+//! projection throughput.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pipelab_core::hash::key_hash;
@@ -221,8 +222,53 @@ fn event_sourcing(c: &mut Criterion) {
     g.finish();
 }
 
+fn cqrs(c: &mut Criterion) {
+    use pipelab_core::patterns::cqrs::projection::{Model, Projector};
+    use pipelab_core::patterns::cqrs::{Cqrs, CqrsParams};
+    let p = CqrsParams {
+        commands: 1_000_000,
+        ..CqrsParams::default()
+    };
+    let base = Cqrs::new(&p, 42).expect("valid");
+    let mut g = c.benchmark_group("cqrs");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1_000_000));
+    g.bench_function("1M commands (write, project, read back)", |b| {
+        b.iter(|| {
+            let mut s = base.clone();
+            for _ in 0..1_000_000 {
+                s.step();
+            }
+            black_box(s.reads().fresh)
+        })
+    });
+    // Projection alone: events applied per second by a rebuild from position 0.
+    let mut full = base.clone();
+    for _ in 0..1_000_000 {
+        full.step();
+    }
+    let events: Vec<_> = full.log().iter().copied().collect();
+    g.throughput(Throughput::Elements(events.len() as u64));
+    for model in [Model::ByUser, Model::RevenueByDay] {
+        g.bench_function(
+            format!("project {} events into {}", events.len(), model.name()),
+            |b| {
+                b.iter(|| {
+                    let mut p = Projector::new(model);
+                    for (pos, e) in events.iter().enumerate() {
+                        p.receive(pos as u64, e, true);
+                    }
+                    black_box(p.money_total)
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    cqrs,
     event_sourcing,
     workload,
     sharding_steps,

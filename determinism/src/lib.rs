@@ -1,5 +1,5 @@
 //! The cross-target determinism check: hash every step's view (and narration) of full
-//! sharding, compare, kappa, lambda and event-sourcing runs with faults, for several seeds. `cargo xtask test` runs this natively and
+//! sharding, compare, kappa, lambda, event-sourcing and cqrs runs with faults, for several seeds. `cargo xtask test` runs this natively and
 //! as wasm in Node and compares the output line by line; no golden value is stored.
 
 use pipelab_core::hash::fold_digest;
@@ -168,6 +168,40 @@ pub fn event_sourcing_digest(full_scan: bool, seed: u64) -> Result<u64, String> 
     Ok(digest)
 }
 
+/// Digest of a /cqrs run with every fault, one per read-after-write mode (the last one
+/// with the note's two topics and a non-idempotent projection).
+pub fn cqrs_digest(reads: &str, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::cqrs::{Cqrs, CqrsParams};
+    use pipelab_core::sim::Params;
+    let mut params = CqrsParams {
+        commands: STEPS,
+        ..CqrsParams::default()
+    };
+    params.set("reads", reads).map_err(|e| e.to_string())?;
+    if reads == "token" {
+        params.idempotent = false;
+        params.split_topics = true;
+    }
+    let faults = [
+        (1_000, "duplicates"),
+        (2_500, "write-burst"),
+        (5_000, "crash-projector"),
+        (8_000, "duplicates"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = Cqrs::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Runs covered per seed: every scheme, skew, and the salted hot key.
 const RUNS: &[(&str, &str, &str)] = &[
     ("modn", "0", "1"),
@@ -216,6 +250,14 @@ pub fn trace_hashes_text() -> String {
                     "event-sourcing full_scan={full_scan} seed={seed} steps={STEPS} digest={d:#018x}"
                 ),
                 Err(e) => format!("event-sourcing full_scan={full_scan} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for reads in ["none", "wait-version", "token"] {
+            let line = match cqrs_digest(reads, *seed) {
+                Ok(d) => format!("cqrs reads={reads} seed={seed} steps={STEPS} digest={d:#018x}"),
+                Err(e) => format!("cqrs reads={reads} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

@@ -38,6 +38,7 @@ const BIG_RUNS = [
   [`/lambda?v=1&events=${BIG_EVENTS}`, 'page-lambda', ' /lambda'],
   // One command per step; long orders so the snapshot store has work to do.
   [`/event-sourcing?v=1&commands=${BIG_EVENTS}&items=40`, 'page-event-sourcing', ' /event-sourcing'],
+  [`/cqrs?v=1&commands=${BIG_EVENTS}`, 'page-cqrs', ' /cqrs'],
 ];
 const WAIT_BIG_MS = 120_000;
 

@@ -152,3 +152,36 @@ pub fn code_view(s: &Cqrs) -> CodeView {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patterns::cqrs::CqrsParams;
+    use crate::sim::Scenario;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_listing_follows_the_settings_and_highlights_the_step() {
+        let p = CqrsParams {
+            split_topics: true,
+            ..CqrsParams::default()
+        };
+        let mut s = Cqrs::new(&p, 1).unwrap();
+        let c = code_view(&s);
+        assert!(c.note.is_some());
+        assert!(c.lines.iter().any(|l| l.contains("\"order_queries\"")));
+        assert!(c.lines.iter().any(|l| l.contains("\"order_commands\"")));
+        s.step();
+        let c = code_view(&s);
+        let active: Vec<&str> = c.active.iter().map(|i| c.lines[*i].as_str()).collect();
+        assert!(active
+            .iter()
+            .any(|l| l.contains("producer.send") || l.contains("decide(cmd)")));
+        let fixed = Cqrs::new(&CqrsParams::default(), 1).unwrap();
+        let c = code_view(&fixed);
+        assert!(c.note.is_none());
+        assert!(c.lines.iter().all(|l| !l.contains("order_queries")));
+        assert!(c.lines.iter().any(|l| l.contains("last_applied")));
+    }
+}
