@@ -6,8 +6,10 @@
 
 use std::sync::Arc;
 
-/// Items per chunk.
-const CHUNK: usize = 512;
+/// Items per chunk. Small, because a write after a checkpoint copies its whole chunk and
+/// every checkpoint keeps its copy: at 512 a million-command /cqrs run (ten arrays written
+/// every step) peaked at 257 MiB of wasm memory, at 64 at 176 MiB.
+const CHUNK: usize = 64;
 
 /// A cheaply clonable array of `T`, growing on write.
 #[derive(Clone, Debug, PartialEq)]
