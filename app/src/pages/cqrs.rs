@@ -12,6 +12,7 @@ use pipelab_core::patterns::cqrs::view::ProjectorView;
 use pipelab_core::patterns::cqrs::{Cqrs, CqrsView};
 use pipelab_core::sim::{Scenario, SimTime};
 
+use crate::pages::event_cells::{event_cell, kind_class, CellBox};
 use crate::sim::Sim;
 use crate::sim_widgets::{
     SimFaultsPanel, SimNarration, SimNarrationLog, SimPage, SimScenarioPanel, SimTransport,
@@ -41,28 +42,6 @@ enum Inspect {
     Event(u64),
     Projector(Model),
     Box(&'static str),
-}
-
-fn kind_class(name: &str) -> &'static str {
-    match name {
-        "OrderCreated" => "ev created",
-        "ItemAdded" => "ev item",
-        "OrderPaid" => "ev paid",
-        "OrderShipped" => "ev shipped",
-        "OrderCancelled" => "ev cancelled",
-        _ => "ev",
-    }
-}
-
-fn short_name(name: &str) -> &'static str {
-    match name {
-        "OrderCreated" => "new",
-        "ItemAdded" => "+item",
-        "OrderPaid" => "paid",
-        "OrderShipped" => "ship",
-        "OrderCancelled" => "cancel",
-        _ => "?",
-    }
 }
 
 fn read_state(v: &CqrsView) -> (&'static str, String) {
@@ -116,18 +95,27 @@ fn cqrs_svg(v: &CqrsView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
             if applied < 2 {
                 class.push_str(" unapplied");
             }
-            let title = format!("event {} · order #{} · {} · applied by {applied} of 2 projectors", count(pos + 1), e.order, e.body.name());
-            let label = title.clone();
-            view! {
-                <g class=class data-inspect=format!("event-{pos}") tabindex="0" role="button" aria-label=label
-                    on:click=move |_| inspect.set(Some(Inspect::Event(pos)))
-                    on:keydown=move |ev| if ev.key() == "Enter" { inspect.set(Some(Inspect::Event(pos))) }>
-                    <rect x=format!("{:.1}", x + 1.0) y="70" width=format!("{:.1}", cw - 2.0) height="30" rx="3" />
-                    <text x=format!("{:.1}", x + cw / 2.0) y="82" class="cell-order">{format!("#{}", e.order)}</text>
-                    <text x=format!("{:.1}", x + cw / 2.0) y="95" class="cell-kind">{short_name(e.body.name())}</text>
-                    <title>{title}</title>
-                </g>
-            }
+            let title = format!(
+                "event {} · order #{} · {} · applied by {applied} of 2 projectors",
+                count(pos + 1),
+                e.order,
+                e.body.name()
+            );
+            let at = CellBox {
+                x,
+                y: 70.0,
+                w: cw,
+                h: 30.0,
+            };
+            event_cell(
+                pos,
+                e.order,
+                e.body.name(),
+                class,
+                title,
+                at,
+                Callback::new(move |()| inspect.set(Some(Inspect::Event(pos)))),
+            )
         })
         .collect_view();
     // Each projector's position: a marker under the cell it reads next (at the right

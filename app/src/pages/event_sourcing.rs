@@ -14,6 +14,7 @@ use pipelab_core::patterns::event_sourcing::view::{
 use pipelab_core::patterns::event_sourcing::{EsView, EventSourcing};
 use pipelab_core::sim::{Scenario, SimTime};
 
+use crate::pages::event_cells::{event_cell, kind_class, CellBox};
 use crate::sim::Sim;
 use crate::sim_widgets::{
     SimFaultsPanel, SimNarration, SimNarrationLog, SimPage, SimScenarioPanel, SimTransport,
@@ -42,28 +43,6 @@ const GLOSSARY: &[(&str, &str)] = &[
 enum Inspect {
     Event(u64),
     Box(&'static str),
-}
-
-fn short_name(name: &str) -> &'static str {
-    match name {
-        "OrderCreated" => "new",
-        "ItemAdded" => "+item",
-        "OrderPaid" => "paid",
-        "OrderShipped" => "ship",
-        "OrderCancelled" => "cancel",
-        _ => "?",
-    }
-}
-
-fn kind_class(name: &str) -> &'static str {
-    match name {
-        "OrderCreated" => "ev created",
-        "ItemAdded" => "ev item",
-        "OrderPaid" => "ev paid",
-        "OrderShipped" => "ev shipped",
-        "OrderCancelled" => "ev cancelled",
-        _ => "ev",
-    }
 }
 
 fn outcome_text(h: &Handled) -> String {
@@ -123,17 +102,21 @@ fn es_svg(v: &EsView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
                 e.name,
                 if e.schema == 1 { " (schema v1)" } else { "" }
             );
-            let label = title.clone();
-            view! {
-                <g class=class data-inspect=format!("event-{pos}") tabindex="0" role="button" aria-label=label
-                    on:click=move |_| inspect.set(Some(Inspect::Event(pos)))
-                    on:keydown=move |ev| if ev.key() == "Enter" { inspect.set(Some(Inspect::Event(pos))) }>
-                    <rect x=format!("{:.1}", x + 1.0) y="92" width=format!("{:.1}", cw - 2.0) height="34" rx="3" />
-                    <text x=format!("{:.1}", x + cw / 2.0) y="105" class="cell-order">{format!("#{}", e.order)}</text>
-                    <text x=format!("{:.1}", x + cw / 2.0) y="119" class="cell-kind">{short_name(e.name)}</text>
-                    <title>{title}</title>
-                </g>
-            }
+            let at = CellBox {
+                x,
+                y: 92.0,
+                w: cw,
+                h: 34.0,
+            };
+            event_cell(
+                pos,
+                e.order,
+                e.name,
+                class,
+                title,
+                at,
+                Callback::new(move |()| inspect.set(Some(Inspect::Event(pos)))),
+            )
         })
         .collect_view();
     let cost = last.map(|h| h.cost).unwrap_or_default();
