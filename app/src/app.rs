@@ -6,8 +6,8 @@ use leptos_router::path;
 
 use crate::pages::{
     compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
-    cqrs::CqrsPage, event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage,
-    lambda::LambdaPage, not_found::NotFound, sharding::ShardingPage,
+    cqrs::CqrsPage, etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home,
+    kappa::KappaPage, lambda::LambdaPage, not_found::NotFound, sharding::ShardingPage,
 };
 
 #[component]
@@ -23,6 +23,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/sharding") view=ShardingPage />
+                    <Route path=path!("/etl-elt") view=EtlEltPage />
                     <Route path=path!("/kappa") view=KappaPage />
                     <Route path=path!("/lambda") view=LambdaPage />
                     <Route path=path!("/event-sourcing") view=EventSourcingPage />

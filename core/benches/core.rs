@@ -266,9 +266,73 @@ fn cqrs(c: &mut Criterion) {
     g.finish();
 }
 
+fn etl_elt(c: &mut Criterion) {
+    use arrow_array::{Int64Array, UInt32Array};
+    use pipelab_core::patterns::etl_elt::extract::staged_extract;
+    use pipelab_core::patterns::etl_elt::table::{sum_count, Group};
+    use pipelab_core::patterns::etl_elt::transform::{transform, Rule};
+    use pipelab_core::patterns::etl_elt::{EtlElt, EtlParams};
+    const ROWS: u64 = 1_000_000;
+    const USERS: u32 = 100_000;
+    let p = EtlParams {
+        rows: ROWS,
+        runs: 1,
+        chunk: 10_000,
+        users: USERS,
+        ..EtlParams::default()
+    };
+    let staged = staged_extract(42, p.shape(), 10_000);
+    let staged_rows: u64 = staged.iter().map(|b| b.num_rows() as u64).sum();
+    let mut g = c.benchmark_group("etl-elt");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(staged_rows));
+    g.bench_function("ELT transform: 1M raw staged rows by customer", |b| {
+        b.iter(|| {
+            black_box(transform(
+                staged.iter(),
+                Group::User,
+                Rule::AllOrders,
+                USERS as usize + 1,
+            ))
+        })
+    });
+    // The typed group-by alone: user_id and amount in cents as Arrow columns.
+    let users = UInt32Array::from_iter_values(
+        (0..ROWS).map(|i| (i.wrapping_mul(2_654_435_761) % USERS as u64) as u32),
+    );
+    let cents = Int64Array::from_iter_values((0..ROWS).map(|i| (i % 25_000) as i64));
+    g.throughput(Throughput::Elements(ROWS));
+    g.bench_function(
+        "group-by kernel: SUM, COUNT of 1M typed rows by customer",
+        |b| b.iter(|| black_box(sum_count(&users, &cents, USERS as usize + 1))),
+    );
+    let night = EtlParams {
+        rows: 100_000,
+        runs: 1,
+        ..EtlParams::default()
+    };
+    let base = EtlElt::new(&night, 42).expect("valid");
+    let steps = base.total_steps();
+    g.throughput(Throughput::Elements(steps));
+    g.bench_function(
+        "one night of 100k rows stepped (all three paths, oracle)",
+        |b| {
+            b.iter(|| {
+                let mut s = base.clone();
+                for _ in 0..steps {
+                    s.step();
+                }
+                black_box(s.records().len())
+            })
+        },
+    );
+    g.finish();
+}
+
 criterion_group!(
     benches,
     cqrs,
+    etl_elt,
     event_sourcing,
     workload,
     sharding_steps,

@@ -202,6 +202,46 @@ pub fn cqrs_digest(reads: &str, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
+/// Digest of an /etl-elt run: three nights with a failed load, source changes and the rule
+/// change mid-run, grouped by category or by customer (the latter under the append pitfall).
+pub fn etl_elt_digest(by_user: bool, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::etl_elt::{EtlElt, EtlParams};
+    use pipelab_core::sim::Params;
+    let mut params = EtlParams {
+        rows: STEPS / 3,
+        ..EtlParams::default()
+    };
+    if by_user {
+        params.set("group", "user").map_err(|e| e.to_string())?;
+        params.append = true;
+    }
+    let faults = [
+        (700, "load-fail"),
+        (2_000, "source-change"),
+        (4_100, "rule-change"),
+        (4_200, "load-fail"),
+        (6_000, "source-change"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = EtlElt::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    // The published tables' rows (the view summarises them).
+    let end = timeline.current();
+    digest = fold_digest(
+        digest,
+        &format!("{:?} {:?}", end.etl_table(), end.elt_table()),
+    );
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Runs covered per seed: every scheme, skew, and the salted hot key.
 const RUNS: &[(&str, &str, &str)] = &[
     ("modn", "0", "1"),
@@ -258,6 +298,16 @@ pub fn trace_hashes_text() -> String {
             let line = match cqrs_digest(reads, *seed) {
                 Ok(d) => format!("cqrs reads={reads} seed={seed} steps={STEPS} digest={d:#018x}"),
                 Err(e) => format!("cqrs reads={reads} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for by_user in [false, true] {
+            let line = match etl_elt_digest(by_user, *seed) {
+                Ok(d) => {
+                    format!("etl-elt by_user={by_user} seed={seed} digest={d:#018x}")
+                }
+                Err(e) => format!("etl-elt by_user={by_user} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

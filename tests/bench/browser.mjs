@@ -39,6 +39,8 @@ const BIG_RUNS = [
   // One command per step; long orders so the snapshot store has work to do.
   [`/event-sourcing?v=1&commands=${BIG_EVENTS}&items=40`, 'page-event-sourcing', ' /event-sourcing'],
   [`/cqrs?v=1&commands=${BIG_EVENTS}`, 'page-cqrs', ' /cqrs'],
+  // One night of a million-row extract grouped by customer: the ELT transform runs at its end.
+  [`/etl-elt?v=1&rows=${BIG_EVENTS}&runs=1&group=user&users=100000&chunk=10000`, 'page-etl-elt', ' /etl-elt'],
 ];
 const WAIT_BIG_MS = 120_000;
 
@@ -337,6 +339,34 @@ async function seekAndMemory(env, [run, root, suffix] = BIG_RUNS[0]) {
   });
 }
 
+/** The ELT transform (issue 6): a million staged raw rows grouped by customer, timed alone. */
+async function eltTransform(env) {
+  await withLab(env, async (lab) => {
+    await lab.open('/', 'page-home');
+    const r = await lab.page.evaluate(async (n) => {
+      const b = window.wasmBindings;
+      if (typeof b?.elt_stage !== 'function') throw new Error('window.wasmBindings.elt_stage is not exported');
+      const staged = b.elt_stage(n);
+      const runs = [];
+      let checksum;
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        checksum = b.elt_transform_checksum();
+        runs.push(performance.now() - t0);
+        await new Promise((res) => setTimeout(res, 0));
+      }
+      return { staged, runs, checksum: String(checksum) };
+    }, BIG_EVENTS);
+    const best = Math.min(...r.runs);
+    const med = median(r.runs);
+    out(
+      `ELT transform (${r.staged} staged raw rows of a ${BIG_EVENTS}-order extract: parse, one row per order, SUM and COUNT by customer): ` +
+        `best ${fmt(best)} ms, median ${fmt(med)} ms of ${r.runs.map((x) => fmt(x)).join(', ')} (checksum ${r.checksum})`,
+    );
+    results.elt_transform = { rows: r.staged, best_ms: best, median_ms: med, runs_ms: r.runs, checksum: r.checksum };
+  });
+}
+
 async function kernel(env) {
   await withLab(env, async (lab) => {
     await lab.open('/', 'page-home');
@@ -386,6 +416,7 @@ async function main() {
       await measure(`seek+memory${big[2]}`, () => seekAndMemory(env, big));
     }
     await measure('kernel', () => kernel(env));
+    await measure('elt_transform', () => eltTransform(env));
   } finally {
     await env.close();
   }

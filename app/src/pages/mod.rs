@@ -3,6 +3,7 @@
 pub mod compare_lambda_kappa;
 pub mod compare_modn_ring;
 pub mod cqrs;
+pub mod etl_elt;
 pub mod event_cells;
 pub mod event_sourcing;
 pub mod home;

@@ -1,0 +1,749 @@
+//! The ETL/ELT state machine: one extracted row per step, through three pipelines at once.
+//!
+//! - **ETL** cleans and aggregates each row on its own server and loads only the aggregate
+//!   (`replace`) when the extract is done: the warehouse never holds a raw row.
+//! - **ELT** loads raw rows into the staging table in chunks (one Arrow record batch per
+//!   INSERT) and runs the transform inside the warehouse when the extract is done.
+//! - **Streaming** loads the same chunks and transforms each one as it lands, so a partial
+//!   answer exists after the first chunk.
+//!
+//! Every run extracts the whole source (a nightly full extract); the source changes in
+//! between. The oracle folds each extract's CSV lines for the badges.
+
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+
+use crate::format::{count, money};
+use crate::oracle::etl::{diff, Answer, ExtractTruth};
+use crate::sim::{Fault, FaultSpec, PVec, ParamError, Preset, Scenario};
+
+use super::costs::{first_data, FirstData, COSTS};
+use super::extract::RawRow;
+use super::params::EtlParams;
+use super::source::{run_start_ms, Source, CATEGORIES};
+use super::table::{aggregate_batch, aggregate_totals, staging_batch, Group, StagingCols, Totals};
+use super::transform::{transform, Counts, Fields, Rule, Running, Verdict};
+
+/// A table a path published: which extract it answers for, under which rule.
+#[derive(Clone, PartialEq)]
+pub struct Published {
+    pub run: u32,
+    pub rule: Rule,
+    pub batch: RecordBatch,
+    pub counts: Counts,
+    /// The step that published it.
+    pub step: u64,
+}
+
+// By hand: the rows as aggregate rows (what the determinism digest should see), not
+// Arrow's `Debug`, which links its temporal formatting into the download.
+impl std::fmt::Debug for Published {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Published")
+            .field("run", &self.run)
+            .field("rule", &self.rule)
+            .field("rows", &super::table::aggregate_rows(&self.batch, 0, 64))
+            .field("counts", &self.counts)
+            .field("step", &self.step)
+            .finish()
+    }
+}
+
+/// A load into staging (one INSERT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Load {
+    pub run: u32,
+    /// Rows the INSERT carried.
+    pub rows: u32,
+    /// Rows written before a failure (then the whole chunk was sent again).
+    pub failed_after: Option<u32>,
+}
+
+/// What the last step or fault did, for narration and highlighting.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Last {
+    Start,
+    Row {
+        row: RawRow,
+        /// The export wrote this row twice; this is the copy.
+        copy: bool,
+        etl: Verdict,
+        /// Rows waiting in ELT's buffer after this one.
+        buffered: u32,
+        load: Option<Load>,
+        /// The stream's verdicts on the rows the load carried (counted, duplicates).
+        stream_counted: u32,
+        finished: Option<Finished>,
+    },
+    RuleChange {
+        elt_rederived: Option<u32>,
+        stream_rows: u64,
+    },
+    SourceChange {
+        touched: u64,
+    },
+    LoadFailArmed,
+}
+
+/// What the end of a run published.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Finished {
+    pub run: u32,
+    pub rows: u64,
+    pub transform_rows: u64,
+    pub timing: FirstData,
+}
+
+/// Per-run record for the timings table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunRecord {
+    pub run: u32,
+    pub extracted: u64,
+    pub staging_rows: u64,
+    pub transform_rows: u64,
+    pub etl: Counts,
+    pub elt: Counts,
+    pub timing: FirstData,
+}
+
+#[derive(Clone)]
+pub struct EtlElt {
+    params: EtlParams,
+    source: Source,
+    total: u64,
+    step: u64,
+    /// The rule now in force (ELT and the stream apply it at once).
+    rule: Rule,
+    /// The rule the running ETL job was deployed with (fixed for its run).
+    etl_rule: Rule,
+    run: u32,
+    /// Rows extracted in this run.
+    pos: u64,
+    /// Next slot to read.
+    cursor: u64,
+    /// The slot just read will be written again (the export's duplicate).
+    dup_pending: Option<u64>,
+    etl: Running,
+    etl_table: Option<Published>,
+    buffer: Vec<RawRow>,
+    staging: PVec<RecordBatch>,
+    staging_rows: u64,
+    /// First staging batch of each run (`partition_start[r]`).
+    partition_start: Vec<usize>,
+    elt_table: Option<Published>,
+    stream: Running,
+    stream_run: u32,
+    truth: ExtractTruth,
+    /// Each finished run's truth under both rules.
+    truths: Vec<Arc<[Answer; 2]>>,
+    records: Vec<RunRecord>,
+    load_fail: bool,
+    loads: u64,
+    last: Last,
+}
+
+pub const FAULTS: &[FaultSpec] = &[
+    FaultSpec {
+        kind: "source-change",
+        label: "Change source rows",
+        help: "About 1% of the source's orders are corrected or cancelled now, after this run's extract read them: the next extract sees the new values, and the old ones exist only in ELT's staging.",
+    },
+    FaultSpec {
+        kind: "rule-change",
+        label: "Change the business rule",
+        help: "Revenue should count paid orders only (v2). ELT re-derives at once from the raw rows it kept; ETL only has its aggregate and applies v2 at its next extract, from a source that has moved on.",
+    },
+    FaultSpec {
+        kind: "load-fail",
+        label: "Fail a load midway",
+        help: "The next INSERT into staging dies after half its rows are written, and the loader sends the whole chunk again: those rows are in staging twice, and the transform must not count them twice.",
+    },
+];
+
+const PRESETS: &[Preset] = &[
+    Preset {
+        name: "first-night",
+        label: "The first night",
+        description: "The end of the first run: ETL and ELT publish the same aggregate, but ELT also kept every raw row, and the streaming variant had an answer after the first chunk.",
+        seed: 1,
+        params: &[],
+        faults: &[],
+        step: 1_034,
+    },
+    Preset {
+        name: "rule-change",
+        label: "The rule changes",
+        description: "After the first night the business says cancelled orders are not revenue. ELT re-derives last night's answer at once; ETL is wrong until it has extracted again, and by then the source has moved on.",
+        seed: 2,
+        params: &[],
+        faults: &[(1_200, "rule-change")],
+        step: 1_200,
+    },
+    Preset {
+        name: "append",
+        label: "The note's append staging",
+        description: "Three nights appended to one staging table: the transform reads every night's rows, and orders deleted at the source keep counting.",
+        seed: 3,
+        params: &[("append-staging", "on")],
+        faults: &[],
+        step: 3_152,
+    },
+    Preset {
+        name: "load-fail",
+        label: "A load fails midway",
+        description: "An INSERT dies after half its rows and the loader retries the whole chunk: staging holds those rows twice, and the transform's one-row-per-order rule keeps the answer right.",
+        seed: 4,
+        params: &[],
+        faults: &[(520, "load-fail")],
+        step: 1_034,
+    },
+    Preset {
+        name: "big",
+        label: "A million rows",
+        description: "A million-row source grouped by customer: the ELT transform groups a million staged rows in the browser at the end of each night.",
+        seed: 5,
+        params: &[("rows", "1000000"), ("group", "user"), ("users", "100000"), ("chunk", "10000"), ("runs", "2")],
+        faults: &[],
+        step: 0,
+    },
+];
+
+impl EtlElt {
+    pub fn params(&self) -> &EtlParams {
+        &self.params
+    }
+
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    pub fn etl_rule(&self) -> Rule {
+        self.etl_rule
+    }
+
+    /// The run being extracted (or about to start), 0-based.
+    pub fn run(&self) -> u32 {
+        self.run
+    }
+
+    /// Rows extracted in the current run.
+    pub fn pos(&self) -> u64 {
+        self.pos
+    }
+
+    pub fn last(&self) -> &Last {
+        &self.last
+    }
+
+    pub fn etl_table(&self) -> Option<&Published> {
+        self.etl_table.as_ref()
+    }
+
+    pub fn elt_table(&self) -> Option<&Published> {
+        self.elt_table.as_ref()
+    }
+
+    pub fn records(&self) -> &[RunRecord] {
+        &self.records
+    }
+
+    pub fn staging(&self) -> &PVec<RecordBatch> {
+        &self.staging
+    }
+
+    pub fn staging_rows(&self) -> u64 {
+        self.staging_rows
+    }
+
+    pub fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    pub fn loads(&self) -> u64 {
+        self.loads
+    }
+
+    pub fn etl_running(&self) -> &Running {
+        &self.etl
+    }
+
+    pub fn stream(&self) -> &Running {
+        &self.stream
+    }
+
+    /// The run the stream's live table covers.
+    pub fn stream_run(&self) -> u32 {
+        self.stream_run
+    }
+
+    /// Whether the current run's extract has started (some rows read).
+    pub fn mid_run(&self) -> bool {
+        self.pos > 0
+    }
+
+    /// The ground truth of finished run `r` under `rule`.
+    pub fn truth(&self, run: u32, rule: Rule) -> Option<&Answer> {
+        self.truths
+            .get(run as usize)
+            .map(|t| &t[(rule == Rule::PaidOnly) as usize])
+    }
+
+    /// The truth over the rows the current run has loaded so far, under `rule`.
+    pub fn truth_so_far(&self, rule: Rule) -> Answer {
+        self.truth.answer(rule == Rule::PaidOnly)
+    }
+
+    /// What the warehouse transform for run `r` reads: its partition, or under the append
+    /// pitfall every row ever staged (nothing says which run wrote a row).
+    pub fn transform_input(&self, run: u32) -> Vec<&RecordBatch> {
+        if self.params.append {
+            return self.staging.iter().collect();
+        }
+        self.run_batches(run)
+    }
+
+    /// The staging batches run `r` loaded.
+    pub fn run_batches(&self, run: u32) -> Vec<&RecordBatch> {
+        let start = self.partition_start.get(run as usize).copied().unwrap_or(0);
+        let end = self
+            .partition_start
+            .get(run as usize + 1)
+            .copied()
+            .unwrap_or(self.staging.len());
+        (start..end).filter_map(|i| self.staging.get(i)).collect()
+    }
+
+    /// Simulated clock: the run's start plus the extract's progress.
+    pub fn now_ms(&self) -> i64 {
+        run_start_ms(self.run) + (self.pos as f64 * COSTS.extract_us / 1_000.0) as i64
+    }
+
+    /// A published table compared with the truth of its extract under the rule in force:
+    /// `(keys wrong, money off in cents)`.
+    pub fn judge_table(&self, table: &Published) -> Option<(u64, i64)> {
+        let truth = self.truth(table.run, self.rule)?;
+        Some(diff(
+            &answer_of(&self.params, &aggregate_totals(&table.batch)),
+            truth,
+        ))
+    }
+
+    /// The stream's live table against the truth of the rows it has seen.
+    pub fn judge_stream(&self) -> (u64, i64) {
+        let live = answer_of(&self.params, &self.stream.totals());
+        if self.stream_run == self.run && self.pos > 0 {
+            diff(&live, &self.truth_so_far(self.rule))
+        } else {
+            match self.truth(self.stream_run, self.rule) {
+                Some(t) => diff(&live, t),
+                None => diff(&live, &Answer::new()),
+            }
+        }
+    }
+
+    fn next_row(&mut self) -> Option<(RawRow, bool)> {
+        if let Some(slot) = self.dup_pending.take() {
+            let row = self.source.row_for_run(slot, self.run)?;
+            return Some((RawRow::from_source(&row), true));
+        }
+        let slots = self.source.slots(self.run);
+        while self.cursor < slots {
+            let slot = self.cursor;
+            self.cursor += 1;
+            if let Some(row) = self.source.row_for_run(slot, self.run) {
+                if self.source.duplicated(slot, self.run) {
+                    self.dup_pending = Some(slot);
+                }
+                return Some((RawRow::from_source(&row), false));
+            }
+        }
+        None
+    }
+
+    fn start_run(&mut self) {
+        let keys = self.params.keys();
+        self.etl = Running::new(keys);
+        self.etl_rule = self.rule;
+        self.stream = Running::new(keys);
+        self.stream_run = self.run;
+        self.truth = ExtractTruth::new(self.params.group == Group::User);
+        self.cursor = 0;
+        self.dup_pending = None;
+        if self.partition_start.len() <= self.run as usize {
+            self.partition_start.push(self.staging.len());
+        }
+    }
+
+    /// One INSERT of the buffered rows; a failure armed by the fault writes half of
+    /// them, then the retry writes them all.
+    fn load_chunk(&mut self) -> Option<(Load, u32)> {
+        if self.buffer.is_empty() {
+            return None;
+        }
+        let rows = std::mem::take(&mut self.buffer);
+        // The oracle's "so far" is the rows that reached the warehouse, read from their
+        // CSV text (a retried half is not folded twice: its rows are in `rows` once).
+        for r in &rows {
+            self.truth.fold_line(&r.csv());
+        }
+        let mut batches = Vec::new();
+        let mut failed_after = None;
+        if self.load_fail {
+            self.load_fail = false;
+            let half = rows.len().div_ceil(2);
+            batches.extend(staging_batch(self.run, &rows[..half]));
+            failed_after = Some(half as u32);
+        }
+        batches.extend(staging_batch(self.run, &rows));
+        let mut counted = 0;
+        for b in batches {
+            self.loads += 1;
+            self.staging_rows += b.num_rows() as u64;
+            counted += self.stream_take(&b);
+            self.staging.push(b);
+        }
+        Some((
+            Load {
+                run: self.run,
+                rows: rows.len() as u32,
+                failed_after,
+            },
+            counted,
+        ))
+    }
+
+    /// The continuous transform over one loaded batch; returns rows counted.
+    fn stream_take(&mut self, b: &RecordBatch) -> u32 {
+        let Some(cols) = StagingCols::of(b) else {
+            return 0;
+        };
+        let mut counted = 0;
+        for i in 0..cols.len() {
+            let fields = Fields {
+                order_id: cols.order_id.value(i),
+                user_id: cols.user_id.value(i),
+                category: cols.category(i),
+                amount: cols.amount(i),
+                paid: cols.status.value(i) == super::extract::PAID,
+            };
+            let v = self.stream.take(fields, self.params.group, self.rule);
+            counted += matches!(v, Verdict::Counted { .. }) as u32;
+        }
+        counted
+    }
+
+    fn elt_transform(&self, run: u32, rule: Rule) -> (Totals, Counts, u64) {
+        let input = self.transform_input(run);
+        let rows = input.iter().map(|b| b.num_rows() as u64).sum();
+        let (t, c) = transform(
+            input.into_iter(),
+            self.params.group,
+            rule,
+            self.params.keys(),
+        );
+        (t, c, rows)
+    }
+
+    fn finish_run(&mut self) -> Finished {
+        let run = self.run;
+        let group = self.params.group;
+        if let Some(batch) = aggregate_batch(group, &self.etl.totals()) {
+            self.etl_table = Some(Published {
+                run,
+                rule: self.etl_rule,
+                batch,
+                counts: self.etl.counts,
+                step: self.step,
+            });
+        }
+        let (totals, counts, transform_rows) = self.elt_transform(run, self.rule);
+        if let Some(batch) = aggregate_batch(group, &totals) {
+            self.elt_table = Some(Published {
+                run,
+                rule: self.rule,
+                batch,
+                counts,
+                step: self.step,
+            });
+        }
+        self.truths.push(Arc::new([
+            self.truth.answer(false),
+            self.truth.answer(true),
+        ]));
+        let timing = first_data(&COSTS, self.pos, self.params.chunk as u64, transform_rows);
+        self.records.push(RunRecord {
+            run,
+            extracted: self.pos,
+            staging_rows: self.staging_rows,
+            transform_rows,
+            etl: self.etl.counts,
+            elt: counts,
+            timing,
+        });
+        let finished = Finished {
+            run,
+            rows: self.pos,
+            transform_rows,
+            timing,
+        };
+        self.run += 1;
+        self.pos = 0;
+        finished
+    }
+}
+
+/// Dense totals as an oracle-shaped answer (category names or user ids as keys).
+pub fn answer_of(params: &EtlParams, t: &Totals) -> Answer {
+    let mut out = Answer::new();
+    for (k, (&c, &o)) in t.cents.iter().zip(&t.orders).enumerate() {
+        if o == 0 {
+            continue;
+        }
+        let key = match params.group {
+            Group::Category => CATEGORIES.get(k).map(|s| s.to_string()).unwrap_or_default(),
+            Group::User => k.to_string(),
+        };
+        out.insert(key, (c, o));
+    }
+    out
+}
+
+impl Scenario for EtlElt {
+    type Params = EtlParams;
+    type View = super::view::EtlView;
+    const SLUG: &'static str = "etl-elt";
+
+    fn new(params: &EtlParams, seed: u64) -> Result<Self, Vec<ParamError>> {
+        let errors = params.validate();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let source = Source::new(seed, params.shape());
+        let total = (0..source.runs()).map(|r| source.extract_len(r)).sum();
+        let keys = params.keys();
+        Ok(EtlElt {
+            params: params.clone(),
+            source,
+            total,
+            step: 0,
+            rule: Rule::AllOrders,
+            etl_rule: Rule::AllOrders,
+            run: 0,
+            pos: 0,
+            cursor: 0,
+            dup_pending: None,
+            etl: Running::new(keys),
+            etl_table: None,
+            buffer: Vec::new(),
+            staging: PVec::new(),
+            staging_rows: 0,
+            partition_start: Vec::new(),
+            elt_table: None,
+            stream: Running::new(keys),
+            stream_run: 0,
+            truth: ExtractTruth::new(params.group == Group::User),
+            truths: Vec::new(),
+            records: Vec::new(),
+            load_fail: false,
+            loads: 0,
+            last: Last::Start,
+        })
+    }
+
+    fn total_steps(&self) -> u64 {
+        self.total
+    }
+
+    fn step(&mut self) {
+        if self.run >= self.source.runs() {
+            return;
+        }
+        if self.pos == 0 {
+            self.start_run();
+        }
+        let Some((row, copy)) = self.next_row() else {
+            // Extract lengths are counted up front, so this does not happen; if it did,
+            // the run would end here rather than loop.
+            self.load_chunk();
+            self.finish_run();
+            self.step += 1;
+            self.last = Last::Start;
+            return;
+        };
+        self.step += 1;
+        self.pos += 1;
+        let etl = self
+            .etl
+            .take(Fields::of(&row), self.params.group, self.etl_rule);
+        self.buffer.push(row.clone());
+        let mut load = None;
+        let mut stream_counted = 0;
+        if self.buffer.len() >= self.params.chunk as usize {
+            if let Some((l, c)) = self.load_chunk() {
+                load = Some(l);
+                stream_counted = c;
+            }
+        }
+        let mut finished = None;
+        if self.pos >= self.source.extract_len(self.run) {
+            if let Some((l, c)) = self.load_chunk() {
+                load = Some(l);
+                stream_counted = c;
+            }
+            finished = Some(self.finish_run());
+        }
+        self.last = Last::Row {
+            row,
+            copy,
+            etl,
+            buffered: self.buffer.len() as u32,
+            load,
+            stream_counted,
+            finished,
+        };
+    }
+
+    fn apply(&mut self, fault: &Fault) -> Result<(), String> {
+        match fault.kind.as_str() {
+            "rule-change" => {
+                if self.rule == Rule::PaidOnly {
+                    return Err("the rule already changed to v2 (paid orders only)".into());
+                }
+                self.rule = Rule::PaidOnly;
+                let mut elt_rederived = None;
+                if let Some(t) = &self.elt_table {
+                    let run = t.run;
+                    let (totals, counts, _) = self.elt_transform(run, self.rule);
+                    if let Some(batch) = aggregate_batch(self.params.group, &totals) {
+                        self.elt_table = Some(Published {
+                            run,
+                            rule: self.rule,
+                            batch,
+                            counts,
+                            step: self.step,
+                        });
+                        elt_rederived = Some(run);
+                    }
+                }
+                // The stream re-derives its live table from the chunks it has loaded.
+                let input = self.run_batches(self.stream_run);
+                let rows: u64 = input.iter().map(|b| b.num_rows() as u64).sum();
+                let (totals, counts) = transform(
+                    input.iter().copied(),
+                    self.params.group,
+                    self.rule,
+                    self.params.keys(),
+                );
+                let mut stream = self.stream.clone();
+                stream.reset_to(&totals, counts, &input);
+                self.stream = stream;
+                self.last = Last::RuleChange {
+                    elt_rederived,
+                    stream_rows: rows,
+                };
+                Ok(())
+            }
+            "source-change" => {
+                let run = self.run.min(self.source.runs().saturating_sub(1));
+                let now = self.now_ms();
+                let touched = self.source.change(run, now);
+                self.last = Last::SourceChange { touched };
+                Ok(())
+            }
+            "load-fail" => {
+                if self.run >= self.source.runs() {
+                    return Err("every run has finished: there is no load left to fail".into());
+                }
+                if self.load_fail {
+                    return Err("the next load is already set to fail".into());
+                }
+                self.load_fail = true;
+                self.last = Last::LoadFailArmed;
+                Ok(())
+            }
+            other => Err(format!("{other} is not a fault of this page")),
+        }
+    }
+
+    fn fault_specs() -> &'static [FaultSpec] {
+        FAULTS
+    }
+
+    fn presets() -> &'static [Preset] {
+        PRESETS
+    }
+
+    fn notable_means() -> &'static str {
+        "the end of a night's run (tables published), a failed load, a rule change or a source change"
+    }
+
+    fn narrate(&self) -> String {
+        super::view::narrate(self)
+    }
+
+    fn is_notable(&self) -> bool {
+        match &self.last {
+            Last::Start => false,
+            Last::Row { load, finished, .. } => {
+                finished.is_some() || load.is_some_and(|l| l.failed_after.is_some())
+            }
+            _ => true,
+        }
+    }
+
+    fn view(&self) -> super::view::EtlView {
+        super::view::EtlView::of(self)
+    }
+}
+
+/// Money and counts in one phrase: "$1,234.00 over 56 orders".
+pub fn money_over(cents: i64, orders: u64) -> String {
+    format!("{} over {} orders", money(cents), count(orders))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{FaultAt, Timeline};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn land(name: &str) -> EtlElt {
+        let preset = PRESETS.iter().find(|p| p.name == name).unwrap();
+        let (params, faults): (EtlParams, Vec<FaultAt>) = preset.load();
+        let s = EtlElt::new(&params, preset.seed).unwrap();
+        let mut t = Timeline::new(s, faults);
+        t.seek(preset.step);
+        t.current().clone()
+    }
+
+    #[test]
+    fn presets_land_where_they_say() {
+        // The first night has just been published.
+        let s = land("first-night");
+        assert_eq!((s.records().len(), s.pos()), (1, 0));
+        assert!(s.judge_table(s.etl_table().unwrap()) == Some((0, 0)));
+        // The rule changed mid-night 2: ELT is right at once, ETL wrong.
+        let s = land("rule-change");
+        assert_eq!((s.rule(), s.records().len()), (Rule::PaidOnly, 1));
+        assert_eq!(s.judge_table(s.elt_table().unwrap()).unwrap().0, 0);
+        assert!(s.judge_table(s.etl_table().unwrap()).unwrap().0 > 0);
+        // Three appended nights: ELT's answer is wrong, the transform read them all.
+        let s = land("append");
+        assert_eq!(s.records().len(), 3);
+        assert!(s.judge_table(s.elt_table().unwrap()).unwrap().0 > 0);
+        // The failed load happened during night 1, which is then published right.
+        let s = land("load-fail");
+        assert!(s.staging_rows() > s.records()[0].extracted);
+        assert_eq!(s.judge_table(s.elt_table().unwrap()).unwrap().0, 0);
+    }
+}
