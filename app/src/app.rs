@@ -5,9 +5,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
-    cqrs::CqrsPage, etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home,
-    kappa::KappaPage, lambda::LambdaPage, not_found::NotFound, sharding::ShardingPage,
+    compare_etl_vs_elt::CompareEtlVsEltPage, compare_lambda_kappa::CompareLambdaKappaPage,
+    compare_modn_ring::CompareModnRingPage, cqrs::CqrsPage, etl_elt::EtlEltPage,
+    event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage, lambda::LambdaPage,
+    not_found::NotFound, sharding::ShardingPage,
 };
 
 #[component]
@@ -29,6 +30,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/event-sourcing") view=EventSourcingPage />
                     <Route path=path!("/cqrs") view=CqrsPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
+                    <Route path=path!("/compare/etl-vs-elt") view=CompareEtlVsEltPage />
                     <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />
                 </Routes>
             </main>

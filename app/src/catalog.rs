@@ -32,8 +32,8 @@ pub const COMPARES: &[Card] = &[
         id: "compare-etl-vs-elt",
         route: "compare/etl-vs-elt",
         title: "ETL vs ELT",
-        blurb: "The same extract through both.",
-        built: false,
+        blurb: "The same extract through both: the same answer, until the rule changes.",
+        built: true,
     },
     Card {
         id: "compare-lambda-vs-kappa",

@@ -127,8 +127,12 @@ proptest! {
             let want = truth_of(&lines[..loaded.min(lines.len())], by_user, s.rule());
             let live = answer_of(&p, &s.stream().totals());
             prop_assert_eq!(&live, &want, "step {}", i + 1);
-            // The page's badge agrees.
+            // The page's badge agrees, and its cached checks are current.
             prop_assert_eq!(s.judge_stream().0, 0, "badge at step {}", i + 1);
+            prop_assert_eq!(s.stream_check(), s.judge_stream(), "cached stream check");
+            for t in [s.etl_table(), s.elt_table()].into_iter().flatten() {
+                prop_assert_eq!(Some(t.check), s.judge_table(t), "cached table check");
+            }
         }
     }
 

@@ -121,6 +121,27 @@ impl ExtractTruth {
         }
     }
 
+    /// One user's `(cents, orders)` under one rule (zeros if none).
+    pub fn user(&self, id: u32, paid_only: bool) -> (i64, u64) {
+        let (c, o) = self.ids.get(id as usize);
+        let r = paid_only as usize;
+        (c[r], o[r])
+    }
+
+    /// The largest user id folded.
+    pub fn max_user(&self) -> u32 {
+        self.max_id
+    }
+
+    /// Each category name folded, with its `(cents, orders)` under one rule.
+    pub fn categories(&self, paid_only: bool) -> Vec<(&str, i64, u64)> {
+        let r = paid_only as usize;
+        self.names
+            .iter()
+            .map(|(n, (c, o))| (n.as_str(), c[r], o[r]))
+            .collect()
+    }
+
     /// The aggregate under one rule, only keys with orders.
     pub fn answer(&self, paid_only: bool) -> Answer {
         let r = paid_only as usize;

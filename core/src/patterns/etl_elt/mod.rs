@@ -5,6 +5,7 @@
 //! ([`crate::oracle::etl`]) folds each extract's CSV lines independently.
 
 pub mod code;
+pub mod compare;
 pub mod costs;
 pub mod extract;
 pub mod params;

@@ -34,6 +34,10 @@ pub struct Published {
     pub counts: Counts,
     /// The step that published it.
     pub step: u64,
+    /// Against the oracle under the rule in force: `(keys wrong, cents off)`; refreshed
+    /// when the table is published and when the rule changes (so a view never recomputes
+    /// it: at 100,000 customers that is a map of 100,000 keys).
+    pub check: (u64, i64),
 }
 
 // By hand: the rows as aggregate rows (what the determinism digest should see), not
@@ -46,6 +50,7 @@ impl std::fmt::Debug for Published {
             .field("rows", &super::table::aggregate_rows(&self.batch, 0, 64))
             .field("counts", &self.counts)
             .field("step", &self.step)
+            .field("check", &self.check)
             .finish()
     }
 }
@@ -134,6 +139,8 @@ pub struct EtlElt {
     elt_table: Option<Published>,
     stream: Running,
     stream_run: u32,
+    /// The stream's live table against the oracle, refreshed at each load.
+    stream_check: (u64, i64),
     truth: ExtractTruth,
     /// Each finished run's truth under both rules.
     truths: Vec<Arc<[Answer; 2]>>,
@@ -337,17 +344,68 @@ impl EtlElt {
         ))
     }
 
-    /// The stream's live table against the truth of the rows it has seen.
+    /// The stream's live table against the truth of the rows it has seen: mid-night the
+    /// oracle's fold of the rows loaded so far (compared key by key in place, no map
+    /// built: it runs at every load), otherwise the night's final truth.
     pub fn judge_stream(&self) -> (u64, i64) {
-        let live = answer_of(&self.params, &self.stream.totals());
-        if self.stream_run == self.run && self.pos > 0 {
-            diff(&live, &self.truth_so_far(self.rule))
-        } else {
-            match self.truth(self.stream_run, self.rule) {
+        if !(self.stream_run == self.run && self.pos > 0) {
+            let live = answer_of(&self.params, &self.stream.totals());
+            return match self.truth(self.stream_run, self.rule) {
                 Some(t) => diff(&live, t),
                 None => diff(&live, &Answer::new()),
+            };
+        }
+        let paid = self.rule == Rule::PaidOnly;
+        let (mut keys, mut cents) = (0u64, 0i64);
+        let mut tally = |mine: (i64, u64), truth: (i64, u64)| {
+            if mine != truth {
+                keys += 1;
+                cents += (mine.0 - truth.0).abs();
+            }
+        };
+        match self.params.group {
+            Group::User => {
+                let n = (self.truth.max_user() as usize + 1).max(self.params.keys());
+                for k in 0..n as u32 {
+                    tally(self.stream.key(k), self.truth.user(k, paid));
+                }
+            }
+            Group::Category => {
+                let truth = self.truth.categories(paid);
+                for (k, name) in CATEGORIES.iter().enumerate() {
+                    let t = truth
+                        .iter()
+                        .find(|(n, _, _)| n == name)
+                        .map_or((0, 0), |&(_, c, o)| (c, o));
+                    tally(self.stream.key(k as u32), t);
+                }
+                for (n, c, o) in &truth {
+                    if !CATEGORIES.contains(n) && *o > 0 {
+                        tally((0, 0), (*c, *o));
+                    }
+                }
             }
         }
+        (keys, cents)
+    }
+
+    /// Re-judges every published table and the stream (after a publish, a load or a rule
+    /// change).
+    fn refresh_checks(&mut self) {
+        let etl = self.etl_table.as_ref().and_then(|t| self.judge_table(t));
+        let elt = self.elt_table.as_ref().and_then(|t| self.judge_table(t));
+        if let (Some(t), Some(c)) = (self.etl_table.as_mut(), etl) {
+            t.check = c;
+        }
+        if let (Some(t), Some(c)) = (self.elt_table.as_mut(), elt) {
+            t.check = c;
+        }
+        self.stream_check = self.judge_stream();
+    }
+
+    /// The stream's last check (kept up to date by every load and rule change).
+    pub fn stream_check(&self) -> (u64, i64) {
+        self.stream_check
     }
 
     fn next_row(&mut self) -> Option<(RawRow, bool)> {
@@ -411,6 +469,7 @@ impl EtlElt {
             counted += self.stream_take(&b);
             self.staging.push(b);
         }
+        self.stream_check = self.judge_stream();
         Some((
             Load {
                 run: self.run,
@@ -463,6 +522,7 @@ impl EtlElt {
                 batch,
                 counts: self.etl.counts,
                 step: self.step,
+                check: (0, 0),
             });
         }
         let (totals, counts, transform_rows) = self.elt_transform(run, self.rule);
@@ -473,6 +533,7 @@ impl EtlElt {
                 batch,
                 counts,
                 step: self.step,
+                check: (0, 0),
             });
         }
         self.truths.push(Arc::new([
@@ -497,6 +558,7 @@ impl EtlElt {
         };
         self.run += 1;
         self.pos = 0;
+        self.refresh_checks();
         finished
     }
 }
@@ -550,6 +612,7 @@ impl Scenario for EtlElt {
             elt_table: None,
             stream: Running::new(keys),
             stream_run: 0,
+            stream_check: (0, 0),
             truth: ExtractTruth::new(params.group == Group::User),
             truths: Vec::new(),
             records: Vec::new(),
@@ -630,6 +693,7 @@ impl Scenario for EtlElt {
                             batch,
                             counts,
                             step: self.step,
+                            check: (0, 0),
                         });
                         elt_rederived = Some(run);
                     }
@@ -650,6 +714,7 @@ impl Scenario for EtlElt {
                     elt_rederived,
                     stream_rows: rows,
                 };
+                self.refresh_checks();
                 Ok(())
             }
             "source-change" => {

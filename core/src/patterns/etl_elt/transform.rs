@@ -297,6 +297,11 @@ impl Running {
         }
     }
 
+    /// Keys with at least one order counted.
+    pub fn keys_with_orders(&self) -> usize {
+        (0..self.keys).filter(|&k| self.orders.get(k) > 0).count()
+    }
+
     /// One key's running sum and count.
     pub fn key(&self, key: u32) -> (i64, u64) {
         (self.cents.get(key as usize), self.orders.get(key as usize))

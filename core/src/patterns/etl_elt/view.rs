@@ -7,7 +7,7 @@ use crate::sim::SimTime;
 
 use super::costs::{first_data, FirstData, COSTS};
 use super::extract::RawRow;
-use super::scenario::{answer_of, EtlElt, Last, Published, RunRecord};
+use super::scenario::{EtlElt, Last, Published, RunRecord};
 use super::source::Source;
 use super::table::{aggregate_rows, AggRow, StagingCols};
 use super::transform::{Counts, Reject, Rule, Verdict};
@@ -127,13 +127,13 @@ impl EtlView {
             elt: s.elt_table().map(TableInfo::of),
             stream_counts: s.stream().counts,
             stream_night: s.stream_run() + 1,
-            stream_keys: answer_of(s.params(), &s.stream().totals()).len(),
-            etl_judged: Judged::of(s.etl_table().and_then(|t| s.judge_table(t))),
-            elt_judged: Judged::of(s.elt_table().and_then(|t| s.judge_table(t))),
+            stream_keys: s.stream().keys_with_orders(),
+            etl_judged: Judged::of(s.etl_table().map(|t| t.check)),
+            elt_judged: Judged::of(s.elt_table().map(|t| t.check)),
             stream_judged: if s.stream().counts.read == 0 {
                 Judged::Pending
             } else {
-                Judged::of(Some(s.judge_stream()))
+                Judged::of(Some(s.stream_check()))
             },
             stream_so_far: s.mid_run(),
             records: s.records().to_vec(),
