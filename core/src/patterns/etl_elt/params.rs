@@ -46,8 +46,8 @@ pub(crate) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "users",
         label: "Customers",
-        help: "Distinct customers placing orders.",
-        kind: ParamKind::Int { min: 1, max: 100_000 },
+        help: "Distinct customers placing orders (up to 1,000 here: the page keeps every path's per-customer sums at every checkpoint of the run).",
+        kind: ParamKind::Int { min: 1, max: 1_000 },
     },
     ParamSpec {
         name: "nulls",

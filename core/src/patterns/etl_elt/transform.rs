@@ -297,6 +297,11 @@ impl Running {
         }
     }
 
+    /// Keys the running sums cover (`0..key_count`).
+    pub fn key_count(&self) -> usize {
+        self.keys
+    }
+
     /// Keys with at least one order counted.
     pub fn keys_with_orders(&self) -> usize {
         (0..self.keys).filter(|&k| self.orders.get(k) > 0).count()
