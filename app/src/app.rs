@@ -5,10 +5,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    compare_etl_vs_elt::CompareEtlVsEltPage, compare_lambda_kappa::CompareLambdaKappaPage,
-    compare_modn_ring::CompareModnRingPage, cqrs::CqrsPage, etl_elt::EtlEltPage,
-    event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage, lambda::LambdaPage,
-    not_found::NotFound, sharding::ShardingPage,
+    batch_writes::BatchWritesPage, compare_etl_vs_elt::CompareEtlVsEltPage,
+    compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
+    cqrs::CqrsPage, etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home,
+    kappa::KappaPage, lambda::LambdaPage, not_found::NotFound, sharding::ShardingPage,
 };
 
 #[component]
@@ -25,6 +25,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/sharding") view=ShardingPage />
                     <Route path=path!("/etl-elt") view=EtlEltPage />
+                    <Route path=path!("/batch-writes") view=BatchWritesPage />
                     <Route path=path!("/kappa") view=KappaPage />
                     <Route path=path!("/lambda") view=LambdaPage />
                     <Route path=path!("/event-sourcing") view=EventSourcingPage />

@@ -14,7 +14,7 @@ pub struct Card {
 
 pub const PATTERNS: &[Card] = &[
     Card { id: "etl-elt", route: "etl-elt", title: "ETL vs ELT", blurb: "Transform before the load, or load raw rows and transform inside the warehouse — and what a rule change costs each.", built: true },
-    Card { id: "batch-writes", route: "batch-writes", title: "Batch writes", blurb: "Row-at-a-time vs batches vs bulk copy under a round-trip cost model.", built: false },
+    Card { id: "batch-writes", route: "batch-writes", title: "Batch writes", blurb: "Row-at-a-time vs batches vs bulk copy under a round-trip cost model; bad rows bisected, resends made harmless.", built: true },
     Card { id: "lambda", route: "lambda", title: "Lambda", blurb: "A batch layer for accuracy, a speed layer for freshness, merged at a cut-off.", built: true },
     Card { id: "kappa", route: "kappa", title: "Kappa", blurb: "One log, one stream processor: event-time windows, watermarks, late data, replaying a new version.", built: true },
     Card { id: "lakehouse", route: "lakehouse", title: "Lakehouse", blurb: "Bronze, silver, gold tables with snapshots, manifests and time travel.", built: false },

@@ -329,8 +329,35 @@ fn etl_elt(c: &mut Criterion) {
     g.finish();
 }
 
+fn batch_writes(c: &mut Criterion) {
+    use pipelab_core::patterns::batch_writes::{BatchParams, BatchWrites};
+    let p = BatchParams {
+        rows: 1_000_000,
+        bad: 0.001,
+        ..BatchParams::default()
+    };
+    let base = BatchWrites::new(&p, 42).expect("valid");
+    let mut g = c.benchmark_group("batch-writes");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1_000_000));
+    g.bench_function(
+        "1M rows in batches of 50 (bisecting bad rows, the oracle judging)",
+        |b| {
+            b.iter(|| {
+                let mut s = base.clone();
+                for _ in 0..1_000_000 {
+                    s.step();
+                }
+                black_box(s.table().distinct)
+            })
+        },
+    );
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    batch_writes,
     cqrs,
     etl_elt,
     event_sourcing,

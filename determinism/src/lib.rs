@@ -242,6 +242,40 @@ pub fn etl_elt_digest(by_user: bool, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
+/// Digest of a /batch-writes run in one write mode with bad rows, a forced bad row and
+/// lost acknowledgements (bulk: retrying, without idempotency keys).
+pub fn batch_writes_digest(mode: &str, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::batch_writes::{BatchParams, BatchWrites};
+    use pipelab_core::sim::Params;
+    let mut params = BatchParams {
+        rows: STEPS,
+        bad: 0.01,
+        ..BatchParams::default()
+    };
+    params.set("mode", mode).map_err(|e| e.to_string())?;
+    if mode == "bulk" {
+        params.set("onerror", "retry").map_err(|e| e.to_string())?;
+        params.idempotent = false;
+    }
+    let faults = [
+        (500, "bad-row"),
+        (1_234, "drop-connection"),
+        (7_000, "drop-connection"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = BatchWrites::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Runs covered per seed: every scheme, skew, and the salted hot key.
 const RUNS: &[(&str, &str, &str)] = &[
     ("modn", "0", "1"),
@@ -308,6 +342,14 @@ pub fn trace_hashes_text() -> String {
                     format!("etl-elt by_user={by_user} seed={seed} digest={d:#018x}")
                 }
                 Err(e) => format!("etl-elt by_user={by_user} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for mode in ["row", "batch", "bulk"] {
+            let line = match batch_writes_digest(mode, *seed) {
+                Ok(d) => format!("batch-writes mode={mode} seed={seed} digest={d:#018x}"),
+                Err(e) => format!("batch-writes mode={mode} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

@@ -39,6 +39,7 @@ const BIG_RUNS = [
   // One command per step; long orders so the snapshot store has work to do.
   [`/event-sourcing?v=1&commands=${BIG_EVENTS}&items=40`, 'page-event-sourcing', ' /event-sourcing'],
   [`/cqrs?v=1&commands=${BIG_EVENTS}`, 'page-cqrs', ' /cqrs'],
+  [`/batch-writes?v=1&rows=${BIG_EVENTS}`, 'page-batch-writes', ' /batch-writes'],
   // One night of a million-row extract (by category, then by 1,000 customers): the ELT
   // transform runs at its end.
   [`/etl-elt?v=1&rows=${BIG_EVENTS}&runs=1&chunk=1000`, 'page-etl-elt', ' /etl-elt'],

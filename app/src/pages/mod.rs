@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod batch_writes;
 pub mod compare_etl_vs_elt;
 pub mod compare_lambda_kappa;
 pub mod compare_modn_ring;

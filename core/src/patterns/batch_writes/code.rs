@@ -17,26 +17,63 @@ pub fn code_view(s: &BatchWrites) -> CodeView {
     } else {
         "INSERT INTO orders (order_id, amount) VALUES %s"
     };
-    add("setup", "conn = psycopg2.connect(DSN)            # one connection, reused".into());
+    add(
+        "setup",
+        "conn = psycopg2.connect(DSN)            # one connection, reused".into(),
+    );
     add("collect", "def write(rows):".into());
     match p.mode {
         Mode::Row => {
             add("send", "    for row in rows:".into());
-            add("send", format!("        cur.execute(\"{}\", row)", insert.replace("%s", "(%s, %s, %s)")));
-            add("send", "        conn.commit()                   # a round trip and a commit per row".into());
+            add(
+                "send",
+                format!(
+                    "        cur.execute(\"{}\", row)",
+                    insert.replace("%s", "(%s, %s, %s)")
+                ),
+            );
+            add(
+                "send",
+                "        conn.commit()                   # a round trip and a commit per row"
+                    .into(),
+            );
         }
         Mode::Batch if p.per_row_driver => {
-            add("send", format!("    cur.executemany(\"{}\", rows)", insert.replace("%s", "(%s, %s, %s)")));
-            add("send", "    # psycopg2 loops here: one round trip per row".into());
+            add(
+                "send",
+                format!(
+                    "    cur.executemany(\"{}\", rows)",
+                    insert.replace("%s", "(%s, %s, %s)")
+                ),
+            );
+            add(
+                "send",
+                "    # psycopg2 loops here: one round trip per row".into(),
+            );
             add("send", "    conn.commit()".into());
         }
         Mode::Batch => {
-            add("send", format!("    execute_values(cur, \"{insert}\", rows, page_size={})", p.batch));
-            add("send", "    conn.commit()                       # one round trip, one commit".into());
+            add(
+                "send",
+                format!(
+                    "    execute_values(cur, \"{insert}\", rows, page_size={})",
+                    p.batch
+                ),
+            );
+            add(
+                "send",
+                "    conn.commit()                       # one round trip, one commit".into(),
+            );
         }
         Mode::Bulk => {
-            add("send", "    buf = io.StringIO(\"\".join(to_tsv(r) for r in rows))".into());
-            add("send", "    cur.copy_expert(\"COPY orders FROM STDIN\", buf)   # all or nothing".into());
+            add(
+                "send",
+                "    buf = io.StringIO(\"\".join(to_tsv(r) for r in rows))".into(),
+            );
+            add(
+                "send",
+                "    cur.copy_expert(\"COPY orders FROM STDIN\", buf)   # all or nothing".into(),
+            );
             add("send", "    conn.commit()".into());
         }
     }
@@ -51,26 +88,53 @@ pub fn code_view(s: &BatchWrites) -> CodeView {
             add("error", "        if len(rows) == 1:".into());
             add("error", "            dead_letter(rows[0]); return".into());
             add("error", "        mid = len(rows) // 2".into());
-            add("error", "        send(rows[:mid]); send(rows[mid:])   # isolate the bad row".into());
+            add(
+                "error",
+                "        send(rows[:mid]); send(rows[mid:])   # isolate the bad row".into(),
+            );
         }
         OnError::Retry => {
-            add("error", "        for attempt in range(2):            # the same rows fail again".into());
+            add(
+                "error",
+                "        for attempt in range(2):            # the same rows fail again".into(),
+            );
             add("error", "            try: write(rows); return".into());
-            add("error", "            except psycopg2.IntegrityError: conn.rollback()".into());
-            add("error", "        dead_letter_all(rows)               # good rows given up too".into());
+            add(
+                "error",
+                "            except psycopg2.IntegrityError: conn.rollback()".into(),
+            );
+            add(
+                "error",
+                "        dead_letter_all(rows)               # good rows given up too".into(),
+            );
         }
     }
-    add("resend", "    except psycopg2.OperationalError:      # connection dropped: did it commit?".into());
-    add("resend", if p.idempotent {
-        "        reconnect(); write(rows)            # safe: row_key makes it idempotent".into()
-    } else {
-        "        reconnect(); write(rows)            # may store every row twice".into()
-    });
+    add(
+        "resend",
+        "    except psycopg2.OperationalError:      # connection dropped: did it commit?".into(),
+    );
+    add(
+        "resend",
+        if p.idempotent {
+            "        reconnect(); write(rows)            # safe: row_key makes it idempotent".into()
+        } else {
+            "        reconnect(); write(rows)            # may store every row twice".into()
+        },
+    );
     add("", String::new());
-    add("collect", format!("batch = []                               # rows per request: {}", p.batch_rows()));
+    add(
+        "collect",
+        format!(
+            "batch = []                               # rows per request: {}",
+            p.batch_rows()
+        ),
+    );
     add("collect", "for row in upstream:".into());
     add("collect", "    batch.append(row)".into());
-    add("collect", format!("    if len(batch) == {}:", p.batch_rows()));
+    add(
+        "collect",
+        format!("    if len(batch) == {}:", p.batch_rows()),
+    );
     add("send", "        send(batch); batch = []".into());
 
     let active: &[&str] = match s.last() {
@@ -113,7 +177,11 @@ mod tests {
         }
         let c = code_view(&s);
         let text = c.lines.join("\n");
-        assert!(text.contains("executemany") && !text.contains("ON CONFLICT") && text.contains("dead_letter_all"));
+        assert!(
+            text.contains("executemany")
+                && !text.contains("ON CONFLICT")
+                && text.contains("dead_letter_all")
+        );
         assert!(c.note.is_some());
         assert!(c.active.iter().any(|&i| c.lines[i].contains("executemany")));
     }

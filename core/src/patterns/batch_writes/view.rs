@@ -135,7 +135,14 @@ pub fn narrate(s: &BatchWrites) -> String {
             buffered,
             sent,
         } => {
-            let row = format!("Row {id} arrives{}", if *bad { " (it breaks a constraint)" } else { "" });
+            let row = format!(
+                "Row {id} arrives{}",
+                if *bad {
+                    " (it breaks a constraint)"
+                } else {
+                    ""
+                }
+            );
             match sent {
                 Some(r) => format!("{row}: {}.", report_text(s, r)),
                 None => format!(

@@ -12,7 +12,7 @@ use super::params::{BatchParams, Mode, OnError};
 pub const RETRY_ATTEMPTS: u32 = 3;
 
 /// Latency histogram: bucket `b` counts rows whose latency in µs is in `[2^b, 2^(b+1))`.
-pub const BUCKETS: usize = 40;
+pub const BUCKETS: usize = 32;
 
 /// The target table and the dead-letter table.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -185,7 +185,9 @@ impl Writer {
                             work.push((lo, mid, 1));
                         }
                         OnError::Bisect => give_up(table, &mut r),
-                        OnError::Retry if attempt < RETRY_ATTEMPTS => work.push((lo, hi, attempt + 1)),
+                        OnError::Retry if attempt < RETRY_ATTEMPTS => {
+                            work.push((lo, hi, attempt + 1))
+                        }
                         OnError::Retry => give_up(table, &mut r),
                     }
                 }
