@@ -58,6 +58,10 @@ describe('/etl-elt', () => {
       const cells = await nightRow(lab, 1);
       const ms = (t) => (t.endsWith(' s') ? parseFloat(t) * 1000 : parseFloat(t));
       assert.ok(ms(cells[8]) < ms(cells[5]), `the stream's first data (${cells[8]}) comes before ETL's (${cells[5]})`);
+      // The picture's boxes work from the keyboard too.
+      await lab.page.locator('[data-testid="diagram"] [data-inspect="box-staging"]').focus();
+      await lab.page.keyboard.press('Enter');
+      await lab.until(() => lab.text('inspect'), (t) => /stg_raw_orders holds [\d,]+ raw rows/.test(t), 'staging inspected by keyboard');
       // ELT's table rows all agree with the oracle.
       const oracle = await lab.page.locator('[data-testid="table-elt-table"] tbody tr td:last-child').allTextContents();
       assert.ok(oracle.length >= 1 && oracle.every((t) => t === '✓'), `oracle column: ${oracle}`);

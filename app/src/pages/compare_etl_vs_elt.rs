@@ -61,13 +61,17 @@ fn side_view(side: Side, v: &EtlView, d: &EtlDiff, picked: Picked) -> AnyView {
     let (boxes, stats, j): (AnyView, Vec<(&str, &str, String)>, Judged) = match side {
         Side::A => (
             view! {
-                <g class=format!("box etl{}", if moved { " just-moved" } else { "" }) data-inspect="a-etl" on:click=move |_| picked.set(Some("a-etl"))>
+                <g class=format!("box etl{}", if moved { " just-moved" } else { "" }) data-inspect="a-etl" role="button" tabindex="0" aria-label="Inspect a etl"
+                    on:click=move |_| picked.set(Some("a-etl"))
+                    on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); picked.set(Some("a-etl")) }>
                     <rect x="4" y="4" width="150" height="34" rx="4" />
                     <text x="9" y="17" class="layer-title">"ETL server (in memory)"</text>
                     <text x="9" y="30" class="layer-sub">{format!("rule v{} · {} counted", v.etl_rule.version(), count(v.etl_running.counted))}</text>
                 </g>
                 <path d="M154 21 L172 21" class="arrow" />
-                <g class=format!("box table {}", judged_class(d.etl_judged)) data-inspect="a-table" on:click=move |_| picked.set(Some("a-table"))>
+                <g class=format!("box table {}", judged_class(d.etl_judged)) data-inspect="a-table" role="button" tabindex="0" aria-label="Inspect a table"
+                    on:click=move |_| picked.set(Some("a-table"))
+                    on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); picked.set(Some("a-table")) }>
                     <rect x="174" y="4" width="150" height="34" rx="4" />
                     <text x="179" y="17" class="layer-title">"revenue_etl"</text>
                     <text x="179" y="30" class="layer-sub">{table_text(d.etl)}</text>
@@ -83,13 +87,17 @@ fn side_view(side: Side, v: &EtlView, d: &EtlDiff, picked: Picked) -> AnyView {
         ),
         Side::B => (
             view! {
-                <g class=format!("box staging{}", if loaded { " just-moved" } else { "" }) data-inspect="b-staging" on:click=move |_| picked.set(Some("b-staging"))>
+                <g class=format!("box staging{}", if loaded { " just-moved" } else { "" }) data-inspect="b-staging" role="button" tabindex="0" aria-label="Inspect b staging"
+                    on:click=move |_| picked.set(Some("b-staging"))
+                    on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); picked.set(Some("b-staging")) }>
                     <rect x="4" y="4" width="150" height="34" rx="4" />
                     <text x="9" y="17" class="layer-title">"stg_raw_orders"</text>
                     <text x="9" y="30" class="layer-sub">{format!("{} raw rows · {} INSERTs", count(v.staging_rows), count(v.loads))}</text>
                 </g>
                 <path d="M154 21 L172 21" class="arrow" />
-                <g class=format!("box table {}", judged_class(d.elt_judged)) data-inspect="b-table" on:click=move |_| picked.set(Some("b-table"))>
+                <g class=format!("box table {}", judged_class(d.elt_judged)) data-inspect="b-table" role="button" tabindex="0" aria-label="Inspect b table"
+                    on:click=move |_| picked.set(Some("b-table"))
+                    on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); picked.set(Some("b-table")) }>
                     <rect x="174" y="4" width="150" height="34" rx="4" />
                     <text x="179" y="17" class="layer-title">"revenue_elt"</text>
                     <text x="179" y="30" class="layer-sub">{table_text(d.elt)}</text>

@@ -76,8 +76,11 @@ fn node(
     sub: String,
     inspect: RwSignal<Option<Inspect>>,
 ) -> AnyView {
+    let label = format!("Inspect {title}");
     view! {
-        <g class=format!("box {class}") data-inspect=format!("box-{id}") on:click=move |_| inspect.set(Some(Inspect::Box(id)))>
+        <g class=format!("box {class}") data-inspect=format!("box-{id}") role="button" tabindex="0" aria-label=label
+            on:click=move |_| inspect.set(Some(Inspect::Box(id)))
+            on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); inspect.set(Some(Inspect::Box(id))) }>
             <rect x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{w:.1}") height="34" rx="4" />
             <text x=format!("{:.1}", x + 5.0) y=format!("{:.1}", y + 13.0) class="layer-title">{title}</text>
             <text x=format!("{:.1}", x + 5.0) y=format!("{:.1}", y + 26.0) class="layer-sub">{sub}</text>
