@@ -8,7 +8,8 @@ use crate::pages::{
     batch_writes::BatchWritesPage, compare_etl_vs_elt::CompareEtlVsEltPage,
     compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
     cqrs::CqrsPage, etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home,
-    kappa::KappaPage, lambda::LambdaPage, not_found::NotFound, sharding::ShardingPage,
+    kappa::KappaPage, lakehouse::LakehousePage, lambda::LambdaPage, not_found::NotFound,
+    sharding::ShardingPage,
 };
 
 #[component]
@@ -27,6 +28,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/etl-elt") view=EtlEltPage />
                     <Route path=path!("/batch-writes") view=BatchWritesPage />
                     <Route path=path!("/kappa") view=KappaPage />
+                    <Route path=path!("/lakehouse") view=LakehousePage />
                     <Route path=path!("/lambda") view=LambdaPage />
                     <Route path=path!("/event-sourcing") view=EventSourcingPage />
                     <Route path=path!("/cqrs") view=CqrsPage />

@@ -131,3 +131,14 @@ pub fn is_button_target(ev: &web_sys::KeyboardEvent) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// The `data-inspect` key of the element an event happened on (or its nearest ancestor
+/// carrying one): one listener on a picture serves every clickable shape in it.
+pub fn inspect_target(ev: &web_sys::Event) -> Option<String> {
+    ev.target()?
+        .dyn_into::<web_sys::Element>()
+        .ok()?
+        .closest("[data-inspect]")
+        .ok()??
+        .get_attribute("data-inspect")
+}

@@ -17,7 +17,7 @@ pub const PATTERNS: &[Card] = &[
     Card { id: "batch-writes", route: "batch-writes", title: "Batch writes", blurb: "Row-at-a-time vs batches vs bulk copy under a round-trip cost model; bad rows bisected, resends made harmless.", built: true },
     Card { id: "lambda", route: "lambda", title: "Lambda", blurb: "A batch layer for accuracy, a speed layer for freshness, merged at a cut-off.", built: true },
     Card { id: "kappa", route: "kappa", title: "Kappa", blurb: "One log, one stream processor: event-time windows, watermarks, late data, replaying a new version.", built: true },
-    Card { id: "lakehouse", route: "lakehouse", title: "Lakehouse", blurb: "Bronze, silver, gold tables with snapshots, manifests and time travel.", built: false },
+    Card { id: "lakehouse", route: "lakehouse", title: "Lakehouse", blurb: "Bronze, silver, gold as Arrow files behind snapshots: optimistic commits, time travel, compaction, pruning.", built: true },
     Card { id: "event-sourcing", route: "event-sourcing", title: "Event sourcing", blurb: "State as the fold of an append-only log: refused commands, version conflicts, snapshots and upcasting.", built: true },
     Card { id: "cqrs", route: "cqrs", title: "CQRS", blurb: "A write model and lagging read models: stale reads, waiting for a version or a token, rebuilds and duplicates.", built: true },
     Card { id: "partitioning", route: "partitioning", title: "Partitioning", blurb: "Hash vs range partitions, skew, and pruning.", built: false },

@@ -355,9 +355,103 @@ fn batch_writes(c: &mut Criterion) {
     g.finish();
 }
 
+fn lakehouse(c: &mut Criterion) {
+    use pipelab_core::patterns::lakehouse::files::SilverRow;
+    use pipelab_core::patterns::lakehouse::jobs::{plan_gold, plan_silver, GoldMode};
+    use pipelab_core::patterns::lakehouse::source::Feed;
+    use pipelab_core::patterns::lakehouse::table::{Change, Content, Lake, Layer, Op, Stamp};
+    use pipelab_core::patterns::lakehouse::{LakeParams, Lakehouse};
+    const ROWS: u64 = 100_000;
+    const USERS: u32 = 1_000;
+    // Bronze: 100k raw rows (5% bad, 5% resent) in 100 files, committed.
+    let feed = Feed {
+        seed: 42,
+        users: USERS,
+        per_day: 10_000,
+        bad: 0.05,
+        dup: 0.05,
+        ..Feed::default()
+    };
+    let mut lake = Lake::default();
+    for chunk in 0..100 {
+        let rows: Vec<_> = (chunk * 1_000..(chunk + 1) * 1_000)
+            .map(|i| feed.row(i))
+            .collect();
+        let built =
+            pipelab_core::patterns::lakehouse::files::bronze_batch(&rows, 1).expect("built");
+        // As the page writes them: the stats kept, the rows read back from the feed.
+        let mut file = Lake::new_file(Layer::Bronze, None, 1, built);
+        file.content = Content::Landed {
+            start: chunk * 1_000,
+            end: (chunk + 1) * 1_000,
+        };
+        let change = Change {
+            add: vec![file],
+            ..Change::default()
+        };
+        let v = lake.table(Layer::Bronze).version();
+        lake.commit(Layer::Bronze, v, change, Stamp::new(Op::Append, 0))
+            .expect("no rival");
+    }
+    let bronze = lake.table(Layer::Bronze).files_at(100);
+    let mut g = c.benchmark_group("lakehouse");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(ROWS));
+    g.bench_function(
+        "silver build: MERGE 100k raw rows (parse, validate, dedupe, write files)",
+        |b| b.iter(|| black_box(plan_silver(&lake, &feed, &bronze, 0, None).inserted.len())),
+    );
+    let plan = plan_silver(&lake, &feed, &bronze, 0, None);
+    let inserted: Vec<SilverRow> = plan.inserted.clone();
+    let mut per_user = vec![(0u64, 0i64); USERS as usize];
+    for r in &inserted {
+        per_user[r.user_id as usize].0 += 1;
+        per_user[r.user_id as usize].1 += r.amount_cents;
+    }
+    let mut with_silver = lake.clone();
+    with_silver
+        .commit(Layer::Silver, 0, plan.change, Stamp::new(Op::Merge, 1))
+        .expect("first commit");
+    g.throughput(Throughput::Elements(inserted.len() as u64));
+    g.bench_function(
+        "gold build: MERGE the silver rows' per-user totals (1,000 users)",
+        |b| {
+            b.iter(|| {
+                black_box(
+                    plan_gold(&with_silver, 0, GoldMode::Merge, &inserted, &per_user).is_some(),
+                )
+            })
+        },
+    );
+    let p = LakeParams {
+        rows: ROWS,
+        users: USERS,
+        file_rows: 100,
+        every: 10,
+        per_day: 5_000,
+        ..LakeParams::default()
+    };
+    let base = Lakehouse::new(&p, 42).expect("valid");
+    g.throughput(Throughput::Elements(ROWS));
+    g.bench_function(
+        "100k rows stepped (bronze files, 100 runs of silver + compaction + gold, oracle)",
+        |b| {
+            b.iter(|| {
+                let mut s = base.clone();
+                for _ in 0..ROWS {
+                    s.step();
+                }
+                black_box(s.silver_totals())
+            })
+        },
+    );
+    g.finish();
+}
+
 criterion_group!(
     benches,
     batch_writes,
+    lakehouse,
     cqrs,
     etl_elt,
     event_sourcing,

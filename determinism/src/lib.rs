@@ -276,6 +276,42 @@ pub fn batch_writes_digest(mode: &str, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
+/// Digest of a /lakehouse run with every fault (a second writer, a rerun, a late file, a
+/// new column), gold by MERGE or by the note's append; the commit logs are folded in too.
+pub fn lakehouse_digest(append: bool, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::lakehouse::table::Layer;
+    use pipelab_core::patterns::lakehouse::{LakeParams, Lakehouse};
+    let params = LakeParams {
+        rows: STEPS,
+        gold_append: append,
+        ..LakeParams::default()
+    };
+    let faults = [
+        (611, "concurrent-writer"),
+        (1_500, "late-file"),
+        (2_222, "add-column"),
+        (3_001, "rerun"),
+        (6_000, "concurrent-writer"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = Lakehouse::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    let end = timeline.current();
+    for layer in Layer::ALL {
+        let commits: Vec<_> = end.lake().table(layer).commits.iter().copied().collect();
+        digest = fold_digest(digest, &format!("{commits:?}"));
+    }
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Runs covered per seed: every scheme, skew, and the salted hot key.
 const RUNS: &[(&str, &str, &str)] = &[
     ("modn", "0", "1"),
@@ -350,6 +386,14 @@ pub fn trace_hashes_text() -> String {
             let line = match batch_writes_digest(mode, *seed) {
                 Ok(d) => format!("batch-writes mode={mode} seed={seed} digest={d:#018x}"),
                 Err(e) => format!("batch-writes mode={mode} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for append in [false, true] {
+            let line = match lakehouse_digest(append, *seed) {
+                Ok(d) => format!("lakehouse gold_append={append} seed={seed} digest={d:#018x}"),
+                Err(e) => format!("lakehouse gold_append={append} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

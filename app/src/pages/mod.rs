@@ -10,6 +10,7 @@ pub mod event_cells;
 pub mod event_sourcing;
 pub mod home;
 pub mod kappa;
+pub mod lakehouse;
 pub mod lambda;
 pub mod not_found;
 pub mod sharding;

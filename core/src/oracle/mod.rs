@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod etl;
+pub mod lakehouse;
 pub mod orders;
 pub mod sharding;
 pub mod streaming;

@@ -5,5 +5,6 @@ pub mod cqrs;
 pub mod etl_elt;
 pub mod event_sourcing;
 pub mod kappa;
+pub mod lakehouse;
 pub mod lambda;
 pub mod sharding;
