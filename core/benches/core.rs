@@ -398,7 +398,7 @@ fn lakehouse(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(ROWS));
     g.bench_function(
-        "silver build: MERGE 100k raw rows (parse, validate, dedupe, write files)",
+        "silver build: MERGE 100k raw rows (read bronze, parse, validate, dedupe, write files)",
         |b| b.iter(|| black_box(plan_silver(&lake, &feed, &bronze, 0, None).inserted.len())),
     );
     let plan = plan_silver(&lake, &feed, &bronze, 0, None);

@@ -73,7 +73,12 @@ pub enum Verdict {
 /// `^[0-9]+\.[0-9]{2}$` as cents; anything else (a comma, a sign, a placeholder, an
 /// exponent, more than 12 integer digits) is not an amount.
 pub fn parse_amount(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
+    parse_amount_bytes(text.as_bytes())
+}
+
+/// [`parse_amount`] over the bytes as stored.
+#[inline(always)]
+fn parse_amount_bytes(b: &[u8]) -> Option<i64> {
     let n = b.len();
     // At least "0.00", at most 12 integer digits.
     if !(4..=15).contains(&n) || b[n - 3] != b'.' {
@@ -112,16 +117,43 @@ pub fn judge(
     group: Group,
     rule: Rule,
 ) -> Verdict {
+    judge_bytes(
+        category.map(str::as_bytes),
+        amount.map(str::as_bytes),
+        paid,
+        user_id,
+        group,
+        rule,
+    )
+}
+
+/// [`judge`] over the bytes as stored (the warehouse transform's hot loop).
+#[inline(always)]
+fn judge_bytes(
+    category: Option<&[u8]>,
+    amount: Option<&[u8]>,
+    paid: bool,
+    user_id: u32,
+    group: Group,
+    rule: Rule,
+) -> Verdict {
     let Some(category) = category else {
         return Verdict::Rejected(Reject::NullCategory);
     };
     let Some(amount) = amount else {
         return Verdict::Rejected(Reject::NullAmount);
     };
-    let Some(cents) = parse_amount(amount) else {
+    let Some(cents) = parse_amount_bytes(amount) else {
         return Verdict::Rejected(Reject::BadAmount);
     };
-    let Some(key) = key_of(group, category, user_id) else {
+    let key = match group {
+        Group::Category => CATEGORIES
+            .iter()
+            .position(|c| c.as_bytes() == category)
+            .map(|k| k as u32),
+        Group::User => Some(user_id),
+    };
+    let Some(key) = key else {
         return Verdict::Rejected(Reject::NullCategory);
     };
     if rule == Rule::PaidOnly && !paid {
@@ -173,38 +205,80 @@ pub fn transform<'a>(
         .filter_map(|c| c.order_id.values().iter().max())
         .max()
         .map_or(0, |&o| o.wrapping_sub(ORDER_BASE).min(MAX_SLOTS) as usize);
-    const EMPTY: (i64, u32, u32) = (i64::MIN, 0, 0);
     let mut latest = vec![EMPTY; max_slot + 1];
     for (bi, c) in cols.iter().enumerate() {
-        let orders = c.order_id.values();
-        let updated = c.updated_at.values();
-        for (i, (&o, &u)) in orders.iter().zip(updated.iter()).enumerate() {
-            counts.read += 1;
-            let slot = o.wrapping_sub(ORDER_BASE);
-            let Some(entry) = latest.get_mut(slot as usize).filter(|_| slot < MAX_SLOTS) else {
-                counts.bad += 1;
-                continue;
-            };
-            if entry.0 != i64::MIN {
-                counts.duplicates += 1;
-                if entry.0 >= u {
-                    continue;
-                }
-            }
-            *entry = (u, bi as u32, i as u32);
-        }
+        pick_winners(
+            &mut latest,
+            c.order_id.values(),
+            c.updated_at.values(),
+            bi as u32,
+            &mut counts,
+        );
     }
     let mut acc = vec![(0i64, 0u64); n_keys];
-    for &(u, bi, i) in &latest {
+    // The winners' fields straight from the columns' offsets and bytes: the loop does not
+    // depend on whether Arrow's `value(i)` is inlined (at opt-level z it stops being once
+    // enough other code calls it).
+    let raw: Vec<RawCols<'a>> = cols.iter().map(RawCols::of).collect();
+    for chunk in latest.chunks(4_096) {
+        sum_winners(chunk, &raw, &mut acc, &mut counts, group, rule);
+    }
+    (Totals::from_pairs(acc), counts)
+}
+
+const EMPTY: (i64, u32, u32) = (i64::MIN, 0, 0);
+
+/// First pass over one batch: each order's latest row so far. Its own small function,
+/// called once per batch, so the browser's wasm engine optimises it after the first few
+/// batches (one big function called once per transform would run unoptimised).
+#[inline(never)]
+fn pick_winners(
+    latest: &mut [(i64, u32, u32)],
+    orders: &[u64],
+    updated: &[i64],
+    bi: u32,
+    counts: &mut Counts,
+) {
+    for (i, (&o, &u)) in orders.iter().zip(updated.iter()).enumerate() {
+        counts.read += 1;
+        let slot = o.wrapping_sub(ORDER_BASE);
+        let Some(entry) = latest.get_mut(slot as usize).filter(|_| slot < MAX_SLOTS) else {
+            counts.bad += 1;
+            continue;
+        };
+        if entry.0 != i64::MIN {
+            counts.duplicates += 1;
+            if entry.0 >= u {
+                continue;
+            }
+        }
+        *entry = (u, bi, i as u32);
+    }
+}
+
+/// Second pass over a slice of the winners: judge each and add it to its key's sums
+/// (small and called per slice, for the same reason as [`pick_winners`]).
+#[inline(never)]
+fn sum_winners(
+    winners: &[(i64, u32, u32)],
+    raw: &[RawCols<'_>],
+    acc: &mut Vec<(i64, u64)>,
+    counts: &mut Counts,
+    group: Group,
+    rule: Rule,
+) {
+    for &(u, bi, i) in winners {
         if u == i64::MIN {
             continue;
         }
-        let (c, i) = (&cols[bi as usize], i as usize);
-        let v = judge(
-            c.category(i),
-            c.amount(i),
-            c.status.value(i) == PAID,
-            c.user_id.value(i),
+        let (Some(c), i) = (raw.get(bi as usize), i as usize) else {
+            continue;
+        };
+        let v = judge_bytes(
+            c.category.at(i),
+            c.amount.at(i),
+            c.status.at(i) == Some(PAID.as_bytes()),
+            c.user_id.get(i).copied().unwrap_or(0),
             group,
             rule,
         );
@@ -224,7 +298,56 @@ pub fn transform<'a>(
             Verdict::Duplicate => {}
         }
     }
-    (Totals::from_pairs(acc), counts)
+}
+
+/// A string column as its offsets, bytes and validity bits.
+struct RawStr<'a> {
+    offsets: &'a [i32],
+    data: &'a [u8],
+    /// The validity bitmap and its bit offset (`None`: no nulls).
+    valid: Option<(&'a [u8], usize)>,
+}
+
+impl<'a> RawStr<'a> {
+    fn of(col: &'a arrow_array::StringArray) -> RawStr<'a> {
+        RawStr {
+            offsets: col.value_offsets(),
+            data: col.value_data(),
+            valid: arrow_array::Array::nulls(col).map(|n| (n.validity(), n.offset())),
+        }
+    }
+
+    /// Row `i`'s bytes, `None` when null (or out of range).
+    #[inline(always)]
+    fn at(&self, i: usize) -> Option<&'a [u8]> {
+        if let Some((bits, off)) = self.valid {
+            let bit = off + i;
+            if bits.get(bit / 8).is_none_or(|b| b >> (bit % 8) & 1 == 0) {
+                return None;
+            }
+        }
+        let (start, end) = (*self.offsets.get(i)?, *self.offsets.get(i + 1)?);
+        self.data.get(start as usize..end as usize)
+    }
+}
+
+/// The columns the transform's second pass reads, raw.
+struct RawCols<'a> {
+    user_id: &'a [u32],
+    category: RawStr<'a>,
+    amount: RawStr<'a>,
+    status: RawStr<'a>,
+}
+
+impl<'a> RawCols<'a> {
+    fn of(c: &StagingCols<'a>) -> RawCols<'a> {
+        RawCols {
+            user_id: c.user_id.values(),
+            category: RawStr::of(c.category),
+            amount: RawStr::of(c.amount),
+            status: RawStr::of(c.status),
+        }
+    }
 }
 
 /// Order ids beyond `ORDER_BASE + MAX_SLOTS` are not orders this source writes.
