@@ -313,6 +313,26 @@ where
             .try_with_value(|r| Self::typed(r.as_ref(), |t| f(&t.tl)))
     }
 
+    /// The answer of a "predict, then step" question: steps a copy of the current state
+    /// once and lets `judge` say which choice is right and why (at the end of the run it
+    /// asks the learner to step back instead).
+    pub fn predict_next(
+        self,
+        judge: impl Fn(&S) -> (usize, String) + Send + Sync + 'static,
+    ) -> Callback<(), (usize, String)> {
+        Callback::new(move |()| {
+            self.with_untracked(|t| {
+                if t.step() >= t.total() {
+                    return (0, "The run is over: step back and ask again.".to_string());
+                }
+                let mut s = t.current().clone();
+                s.step();
+                judge(&s)
+            })
+            .unwrap_or((0, String::new()))
+        })
+    }
+
     /// Reads the parameters, tracking changes to them.
     pub fn params_with<R>(&self, f: impl FnOnce(&S::Params) -> R) -> R {
         self.core.params_rev.track();

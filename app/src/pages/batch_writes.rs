@@ -217,32 +217,22 @@ fn inspect_text(v: &BatchView, which: &str) -> String {
 }
 
 fn questions(sim: Sim<BatchWrites>) -> Vec<Question> {
-    let next = Callback::new(move |()| {
-        sim.with_untracked(|t| {
-            let mut s = t.current().clone();
-            if s.steps() >= s.total_steps() {
-                return (0, "The run is over: step back and ask again.".to_string());
-            }
-            s.step();
-            match s.last() {
-                Last::Arrived { sent: Some(r), .. } => (
-                    1,
-                    format!(
-                        "The next row completes a request: {} statement(s), {} round trip(s).",
-                        r.statements, r.round_trips
-                    ),
-                ),
-                _ => (
-                    0,
-                    format!(
-                        "The next row waits in the batch ({} of {}).",
-                        s.buffered(),
-                        s.params().batch_rows()
-                    ),
-                ),
-            }
-        })
-        .unwrap_or((0, String::new()))
+    let next = sim.predict_next(move |s| match s.last() {
+        Last::Arrived { sent: Some(r), .. } => (
+            1,
+            format!(
+                "The next row completes a request: {} statement(s), {} round trip(s).",
+                r.statements, r.round_trips
+            ),
+        ),
+        _ => (
+            0,
+            format!(
+                "The next row waits in the batch ({} of {}).",
+                s.buffered(),
+                s.params().batch_rows()
+            ),
+        ),
     });
     vec![
         Question {

@@ -331,13 +331,7 @@ fn InspectPanel(
 }
 
 fn questions(sim: Sim<Cqrs>) -> Vec<Question> {
-    let next = Callback::new(move |()| {
-        sim.with_untracked(|t| {
-            let mut s = t.current().clone();
-            if s.steps() >= s.total_steps() {
-                return (0, "The run is over: step back and ask again.".to_string());
-            }
-            s.step();
+    let next = sim.predict_next(move |s| {
             match s.last().answers.iter().find(|a| a.answered == a.read.issued) {
                 Some(a) => (
                     if matches!(a.result, ReadResult::Fresh) { 0 } else { 1 },
@@ -345,8 +339,6 @@ fn questions(sim: Sim<Cqrs>) -> Vec<Question> {
                 ),
                 None => (2, format!("At the next step the client's read is not answered at once: {} read(s) wait for the read model.", s.pending().len())),
             }
-        })
-        .unwrap_or((0, String::new()))
     });
     vec![
         Question {

@@ -445,37 +445,27 @@ fn night_rows(v: &EtlView) -> Vec<Vec<String>> {
 }
 
 fn questions(sim: Sim<EtlElt>) -> Vec<Question> {
-    let next = Callback::new(move |()| {
-        sim.with_untracked(|t| {
-            let mut s = t.current().clone();
-            if s.step_count() >= s.total_steps() {
-                return (0, "The run is over: step back and ask again.".to_string());
-            }
-            s.step();
-            match s.last() {
-                Last::Row { row, etl, .. } => {
-                    let i = match etl {
-                        Verdict::Counted { .. } | Verdict::Excluded => 0,
-                        Verdict::Rejected(_) => 1,
-                        Verdict::Duplicate => 2,
-                    };
-                    (
-                        i,
-                        format!(
-                            "The next row is order {} with amount {}: ETL {}.",
-                            row.order_id,
-                            row.amount
-                                .as_deref()
-                                .map(|a| format!("\"{a}\""))
-                                .unwrap_or_else(|| "null".into()),
-                            verdict_words(*etl)
-                        ),
-                    )
-                }
-                _ => (0, "The next step extracts no row.".to_string()),
-            }
-        })
-        .unwrap_or((0, String::new()))
+    let next = sim.predict_next(move |s| match s.last() {
+        Last::Row { row, etl, .. } => {
+            let i = match etl {
+                Verdict::Counted { .. } | Verdict::Excluded => 0,
+                Verdict::Rejected(_) => 1,
+                Verdict::Duplicate => 2,
+            };
+            (
+                i,
+                format!(
+                    "The next row is order {} with amount {}: ETL {}.",
+                    row.order_id,
+                    row.amount
+                        .as_deref()
+                        .map(|a| format!("\"{a}\""))
+                        .unwrap_or_else(|| "null".into()),
+                    verdict_words(*etl)
+                ),
+            )
+        }
+        _ => (0, "The next step extracts no row.".to_string()),
     });
     vec![
         Question {

@@ -407,32 +407,24 @@ fn Metrics(view: Memo<EsView>) -> impl IntoView {
 }
 
 fn questions(sim: Sim<EventSourcing>) -> Vec<Question> {
-    let next = Callback::new(move |()| {
-        sim.with_untracked(|t| {
-            let mut s = t.current().clone();
-            if s.steps() >= s.total_steps() {
-                return (0, "The run is over: step back and ask again.".to_string());
-            }
-            s.step();
-            let Some(h) = s.last().handled.last().copied() else {
-                return (0, String::new());
-            };
-            let pick = match h.outcome {
-                Outcome::Appended { .. } => 0,
-                Outcome::Rejected(_) => 1,
-                Outcome::Conflict(_) => 2,
-            };
-            (
-                pick,
-                format!(
-                    "The next step is {} for order #{}: {}",
-                    h.command.label(),
-                    h.order,
-                    s.narrate()
-                ),
-            )
-        })
-        .unwrap_or((0, String::new()))
+    let next = sim.predict_next(move |s| {
+        let Some(h) = s.last().handled.last().copied() else {
+            return (0, String::new());
+        };
+        let pick = match h.outcome {
+            Outcome::Appended { .. } => 0,
+            Outcome::Rejected(_) => 1,
+            Outcome::Conflict(_) => 2,
+        };
+        (
+            pick,
+            format!(
+                "The next step is {} for order #{}: {}",
+                h.command.label(),
+                h.order,
+                s.narrate()
+            ),
+        )
     });
     vec![
         Question {

@@ -445,20 +445,12 @@ fn gold_table_rows(sim: Sim<Lakehouse>) -> RowPages {
 }
 
 fn questions(sim: Sim<Lakehouse>) -> Vec<Question> {
-    let next = Callback::new(move |()| {
-        sim.with_untracked(|t| {
-            let mut s = t.current().clone();
-            if s.steps() >= s.total_steps() {
-                return (0, "The run is over: step back and ask again.".to_string());
-            }
-            s.step();
+    let next = sim.predict_next(move |s| {
             match s.last() {
                 Last::Arrived { run: Some(_), .. } => (2, "The next row completes a bronze file, and that file completes a run: silver, compaction and gold commit.".to_string()),
                 Last::Arrived { file: Some((f, _)), .. } => (1, format!("The next row completes bronze file {f}; the jobs wait for more files.")),
                 _ => (0, format!("The next row waits in the landing buffer ({} of {} rows).", s.landing().end - s.landing().start, s.params().file_rows)),
             }
-        })
-        .unwrap_or((0, String::new()))
     });
     vec![
         Question {
