@@ -194,6 +194,20 @@ impl Params for LakeParams {
     }
 
     fn set(&mut self, field: &str, value: &str) -> Result<(), ParamError> {
+        // A value valid on its own may make the combination too big to keep (see
+        // `validate`): refuse it here, next to the field, and keep the old value.
+        let before = self.clone();
+        self.set_one(field, value)?;
+        if let Some(e) = self.combination_errors().into_iter().next() {
+            *self = before;
+            return Err(ParamError::new(field, e.message));
+        }
+        Ok(())
+    }
+}
+
+impl LakeParams {
+    fn set_one(&mut self, field: &str, value: &str) -> Result<(), ParamError> {
         if field == PITFALL_GOLD_APPEND {
             self.gold_append = parse_on_off(field, value)?;
             return Ok(());
@@ -241,10 +255,16 @@ impl LakeParams {
     /// Every bound checked again, and the limits that come from several values at once
     /// (what the retained files would take), each naming the field to change.
     pub fn validate(&self) -> Vec<ParamError> {
-        let mut errors = self.bound_errors();
+        let errors = self.bound_errors();
         if !errors.is_empty() {
             return errors;
         }
+        self.combination_errors()
+    }
+
+    /// The limits that come from several values at once.
+    fn combination_errors(&self) -> Vec<ParamError> {
+        let mut errors = Vec::new();
         let files = self.rows.div_ceil(self.file_rows.max(1) as u64);
         if files > MAX_BRONZE_FILES {
             errors.push(ParamError::new(
@@ -311,5 +331,16 @@ mod tests {
         assert_eq!(p.validate()[0].field, "users");
         p.users = 100;
         assert!(p.validate().is_empty());
+        // Set one at a time (a form, a link), the value that breaks the combination is
+        // refused with the reason and the old value kept.
+        let mut q = LakeParams::default();
+        q.set("rows", "1000000").unwrap();
+        let e = q.set("filerows", "1").unwrap_err();
+        assert_eq!(e.field, "filerows");
+        assert!(e.message.contains("bronze files"), "{}", e.message);
+        assert_eq!(q.file_rows, 10);
+        assert!(q.set("every", "1").is_err());
+        assert_eq!(q.every, 3);
+        assert!(q.validate().is_empty());
     }
 }
