@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod format;
 pub mod hash;
 pub mod link;

@@ -288,7 +288,7 @@ pub fn product_price_cents(product_id: u32) -> i64 {
 
 /// Cumulative weights `sum_{k<=i} 1 / k^s` for ranks `1..=users` (libm's `pow`, identical on
 /// every target).
-fn zipf_cdf(users: u32, s: f64) -> Arc<[f64]> {
+pub(crate) fn zipf_cdf(users: u32, s: f64) -> Arc<[f64]> {
     let mut acc = 0.0;
     (1..=users)
         .map(|k| {

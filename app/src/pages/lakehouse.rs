@@ -3,14 +3,15 @@
 //! the commit, file and gold tables.
 
 use leptos::prelude::*;
+use pipelab_core::calendar::{at_text, day_text, parse_day, parse_when};
 use pipelab_core::format::{count, money};
 use pipelab_core::patterns::lakehouse::code::code_view;
 use pipelab_core::patterns::lakehouse::jobs::{query, Query, QueryResult};
 use pipelab_core::patterns::lakehouse::scenario::{Last, RunReport};
 use pipelab_core::patterns::lakehouse::table::{FileId, Layer};
 use pipelab_core::patterns::lakehouse::view::{
-    at_text, chart_samples, commit_cells, commit_json, commit_page, day_text, file_cells,
-    file_page, file_rows, gold_page, parse_day, parse_when,
+    chart_samples, commit_cells, commit_json, commit_page, file_cells, file_page, file_rows,
+    gold_page,
 };
 use pipelab_core::patterns::lakehouse::{LakeView, Lakehouse};
 use pipelab_core::sim::Scenario;

@@ -6,5 +6,6 @@ pub mod batch;
 pub mod etl;
 pub mod lakehouse;
 pub mod orders;
+pub mod partitioning;
 pub mod sharding;
 pub mod streaming;

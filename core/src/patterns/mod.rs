@@ -7,4 +7,5 @@ pub mod event_sourcing;
 pub mod kappa;
 pub mod lakehouse;
 pub mod lambda;
+pub mod partitioning;
 pub mod sharding;
