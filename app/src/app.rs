@@ -9,7 +9,7 @@ use crate::pages::{
     compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
     cqrs::CqrsPage, etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home,
     kappa::KappaPage, lakehouse::LakehousePage, lambda::LambdaPage, not_found::NotFound,
-    sharding::ShardingPage,
+    partitioning::PartitioningPage, sharding::ShardingPage,
 };
 
 #[component]
@@ -32,6 +32,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/lambda") view=LambdaPage />
                     <Route path=path!("/event-sourcing") view=EventSourcingPage />
                     <Route path=path!("/cqrs") view=CqrsPage />
+                    <Route path=path!("/partitioning") view=PartitioningPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                     <Route path=path!("/compare/etl-vs-elt") view=CompareEtlVsEltPage />
                     <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />

@@ -20,7 +20,7 @@ pub const PATTERNS: &[Card] = &[
     Card { id: "lakehouse", route: "lakehouse", title: "Lakehouse", blurb: "Bronze, silver, gold as Arrow files behind snapshots: optimistic commits, time travel, compaction, pruning.", built: true },
     Card { id: "event-sourcing", route: "event-sourcing", title: "Event sourcing", blurb: "State as the fold of an append-only log: refused commands, version conflicts, snapshots and upcasting.", built: true },
     Card { id: "cqrs", route: "cqrs", title: "CQRS", blurb: "A write model and lagging read models: stale reads, waiting for a version or a token, rebuilds and duplicates.", built: true },
-    Card { id: "partitioning", route: "partitioning", title: "Partitioning", blurb: "Hash vs range partitions, skew, and pruning.", built: false },
+    Card { id: "partitioning", route: "partitioning", title: "Partitioning", blurb: "One orders table split by hash of the user or by quarter: pruned queries, hot partitions, rows moved, the note's missing day.", built: true },
     Card { id: "sharding", route: "sharding", title: "Sharding", blurb: "Mod-N, a hash ring, rendezvous and jump hashing: route orders by user, add a shard, count the keys that move.", built: true },
     Card { id: "caching", route: "caching", title: "Multi-level caching", blurb: "L1 per instance, shared L2, a database: hit rates and stale reads.", built: false },
     Card { id: "cdc", route: "cdc", title: "Change data capture", blurb: "A write-ahead log streamed as Debezium-shaped change events.", built: false },

@@ -46,6 +46,7 @@ const BIG_RUNS = [
   [`/etl-elt?v=1&rows=${BIG_EVENTS}&runs=1&chunk=1000&group=user&users=1000`, 'page-etl-elt', ' /etl-elt by customer'],
   // The default settings: 100,000 bronze files, 33,334 pipeline runs.
   [`/lakehouse?v=1&rows=${BIG_EVENTS}`, 'page-lakehouse', ' /lakehouse'],
+  [`/partitioning?v=1&rows=${BIG_EVENTS}`, 'page-partitioning', ' /partitioning'],
 ];
 const WAIT_BIG_MS = 120_000;
 

@@ -13,6 +13,7 @@ pub mod kappa;
 pub mod lakehouse;
 pub mod lambda;
 pub mod not_found;
+pub mod partitioning;
 pub mod sharding;
 pub mod sharding_load;
 
