@@ -6,10 +6,11 @@ use leptos_router::path;
 
 use crate::pages::{
     batch_writes::BatchWritesPage, compare_etl_vs_elt::CompareEtlVsEltPage,
-    compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
-    cqrs::CqrsPage, etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home,
-    kappa::KappaPage, lakehouse::LakehousePage, lambda::LambdaPage, not_found::NotFound,
-    partitioning::PartitioningPage, sharding::ShardingPage,
+    compare_hash_range::CompareHashRangePage, compare_lambda_kappa::CompareLambdaKappaPage,
+    compare_modn_ring::CompareModnRingPage, cqrs::CqrsPage, etl_elt::EtlEltPage,
+    event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage, lakehouse::LakehousePage,
+    lambda::LambdaPage, not_found::NotFound, partitioning::PartitioningPage,
+    sharding::ShardingPage,
 };
 
 #[component]
@@ -36,6 +37,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                     <Route path=path!("/compare/etl-vs-elt") view=CompareEtlVsEltPage />
                     <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />
+                    <Route path=path!("/compare/hash-vs-range") view=CompareHashRangePage />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -53,8 +53,8 @@ pub const COMPARES: &[Card] = &[
         id: "compare-hash-vs-range",
         route: "compare/hash-vs-range",
         title: "Hash vs range",
-        blurb: "Rows read by the same queries.",
-        built: false,
+        blurb: "The same orders and queries: rows read, rows returned, rows moved.",
+        built: true,
     },
     Card {
         id: "compare-invalidate-vs-write-through",

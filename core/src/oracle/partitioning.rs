@@ -110,20 +110,34 @@ pub fn scan(
     history: &[(u64, Vec<Bound>)],
     matches: impl Fn(&Order) -> bool,
 ) -> (u64, u64) {
-    let mut rows = 0u64;
-    let mut cents = 0u64;
+    scan_all(feed, inserted, history, &[&matches])[0]
+}
+
+/// Several queries in one full scan: `(rows, cents)` per predicate.
+pub fn scan_all(
+    feed: &Feed,
+    inserted: u64,
+    history: &[(u64, Vec<Bound>)],
+    predicates: &[&dyn Fn(&Order) -> bool],
+) -> Vec<(u64, u64)> {
+    let mut out = vec![(0u64, 0u64); predicates.len()];
     for i in 0..inserted {
         let o = feed.order(i);
         let kept = matches!(
             home(bounds_at(history, i), &o),
             Home::One(_) | Home::Default(_)
         );
-        if kept && matches(&o) {
-            rows += 1;
-            cents += o.amount_cents as u64;
+        if !kept {
+            continue;
+        }
+        for (slot, matches) in out.iter_mut().zip(predicates) {
+            if matches(&o) {
+                slot.0 += 1;
+                slot.1 += o.amount_cents as u64;
+            }
         }
     }
-    (rows, cents)
+    out
 }
 
 /// Rows whose partition (by table name) differs between two definitions.

@@ -223,6 +223,25 @@ const PRESETS: &[Preset] = &[
     },
 ];
 
+/// What the oracle's full scan returns for each ready-made query on one side (the side's
+/// tally must equal it).
+pub fn oracle_rows(s: &Partitioning) -> Vec<u64> {
+    let queries = canned(s.params().days);
+    let preds: Vec<Box<dyn Fn(&super::feed::Order) -> bool>> = queries
+        .iter()
+        .map(|(_, q)| {
+            let q = *q;
+            Box::new(move |o: &super::feed::Order| q.matches(o)) as Box<dyn Fn(&_) -> bool>
+        })
+        .collect();
+    let refs: Vec<&dyn Fn(&super::feed::Order) -> bool> =
+        preds.iter().map(|b| b.as_ref()).collect();
+    crate::oracle::partitioning::scan_all(s.feed(), s.inserted(), &s.history_bounds(), &refs)
+        .into_iter()
+        .map(|(rows, _)| rows)
+        .collect()
+}
+
 /// Both sides' code in one panel: A's listing, then B's.
 pub fn code_view(a: &Partitioning, b: &Partitioning, q: &Query) -> crate::sim::CodeView {
     let (ca, cb) = (super::code::code_view(a, q), super::code::code_view(b, q));
@@ -319,6 +338,8 @@ mod tests {
             });
             assert_eq!((q.a_rows, q.b_rows), (truth.0, truth.0), "{}", q.sql);
         }
+        let rows: Vec<u64> = d.queries.iter().map(|q| q.a_rows).collect();
+        assert_eq!(oracle_rows(&c.a), rows);
         let user = &d.queries[0];
         assert_eq!((user.a_parts, user.b_parts), (1, 2));
         assert!(user.a_read < user.b_read);
