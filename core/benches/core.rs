@@ -2,7 +2,7 @@
 //! seeking in a 1,000,000-step run (the number the seek bar's responsiveness depends on),
 //! the Kappa processor's events per second over a 1,000,000-event log, and event sourcing's
 //! commands per second and events folded per second with and without snapshots, and CQRS's
-//! projection throughput.
+//! projection throughput, and partition routing and inserts per second.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pipelab_core::hash::key_hash;
@@ -448,8 +448,57 @@ fn lakehouse(c: &mut Criterion) {
     g.finish();
 }
 
+/// Partition routing per second (the router alone, over 10,000 precomputed orders: hash by
+/// user into 16 partitions, range by date over 24 monthly partitions) and whole inserts per
+/// second (feed + route + store) of 10,000 steps.
+fn partitioning(c: &mut Criterion) {
+    use pipelab_core::patterns::partitioning::feed::Feed;
+    use pipelab_core::patterns::partitioning::layout::Layout;
+    use pipelab_core::patterns::partitioning::params::{Interval, Scheme as PartScheme};
+    use pipelab_core::patterns::partitioning::{PartParams, Partitioning};
+    let mut g = c.benchmark_group("partitioning");
+    g.throughput(Throughput::Elements(10_000));
+    let feed = Feed::new(42, 10_000, 1_000, 1.0, 730);
+    let orders: Vec<_> = (0..10_000).map(|i| feed.order(i)).collect();
+    for (name, layout) in [
+        ("route hash 16", Layout::hash(16)),
+        (
+            "route range 24 months",
+            Layout::range(730, Interval::Month, false, false),
+        ),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut acc = 0usize;
+                for o in &orders {
+                    acc = acc.wrapping_add(layout.route(o.user, o.day).unwrap_or(usize::MAX));
+                }
+                black_box(acc)
+            })
+        });
+    }
+    for scheme in [PartScheme::Hash, PartScheme::Range] {
+        let p = PartParams {
+            scheme,
+            rows: 10_000,
+            ..PartParams::default()
+        };
+        g.bench_function(format!("10k inserts {}", scheme.as_str()), |b| {
+            b.iter(|| {
+                let mut s = Partitioning::new(&p, 42).expect("valid");
+                for _ in 0..10_000 {
+                    s.step();
+                }
+                black_box(s.inserted())
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    partitioning,
     batch_writes,
     lakehouse,
     cqrs,

@@ -312,6 +312,45 @@ pub fn lakehouse_digest(append: bool, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
+/// Digest of a /partitioning run with every fault (a hot-key burst, a new quarter, two
+/// added partitions) under one of its layouts; `variant` is `hash-split`, `hash-rebuild`,
+/// `range` or `range-note-default` (the note's bounds with a DEFAULT partition).
+pub fn partitioning_digest(variant: &str, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::partitioning::{PartParams, Partitioning};
+    use pipelab_core::sim::Params;
+    let mut params = PartParams {
+        rows: STEPS,
+        ..PartParams::default()
+    };
+    let settings: &[(&str, &str)] = match variant {
+        "hash-split" => &[("scheme", "hash"), ("skew", "1.2")],
+        "hash-rebuild" => &[("scheme", "hash"), ("grow", "rebuild")],
+        "range" => &[("interval", "month")],
+        _ => &[("closed-quarter-bounds", "on"), ("default", "on")],
+    };
+    for (field, value) in settings {
+        params.set(field, value).map_err(|e| e.to_string())?;
+    }
+    let faults = [
+        (700, "hot-key-burst"),
+        (2_000, "add-partition"),
+        (STEPS / 2, "new-quarter"),
+        (STEPS / 2 + 300, "add-partition"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = Partitioning::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Runs covered per seed: every scheme, skew, and the salted hot key.
 const RUNS: &[(&str, &str, &str)] = &[
     ("modn", "0", "1"),
@@ -394,6 +433,14 @@ pub fn trace_hashes_text() -> String {
             let line = match lakehouse_digest(append, *seed) {
                 Ok(d) => format!("lakehouse gold_append={append} seed={seed} digest={d:#018x}"),
                 Err(e) => format!("lakehouse gold_append={append} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for variant in ["hash-split", "hash-rebuild", "range", "range-note-default"] {
+            let line = match partitioning_digest(variant, *seed) {
+                Ok(d) => format!("partitioning {variant} seed={seed} digest={d:#018x}"),
+                Err(e) => format!("partitioning {variant} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

@@ -223,11 +223,13 @@ const PRESETS: &[Preset] = &[
     },
 ];
 
+type Predicate = dyn Fn(&super::feed::Order) -> bool;
+
 /// What the oracle's full scan returns for each ready-made query on one side (the side's
 /// tally must equal it).
 pub fn oracle_rows(s: &Partitioning) -> Vec<u64> {
     let queries = canned(s.params().days);
-    let preds: Vec<Box<dyn Fn(&super::feed::Order) -> bool>> = queries
+    let preds: Vec<Box<Predicate>> = queries
         .iter()
         .map(|(_, q)| {
             let q = *q;
