@@ -3,6 +3,7 @@
 //! pattern cannot hide in its own yardstick.
 
 pub mod batch;
+pub mod caching;
 pub mod etl;
 pub mod lakehouse;
 pub mod orders;

@@ -1,6 +1,7 @@
 //! One module per pattern. Each exposes a [`crate::sim::Scenario`] and its parameters.
 
 pub mod batch_writes;
+pub mod caching;
 pub mod cqrs;
 pub mod etl_elt;
 pub mod event_sourcing;

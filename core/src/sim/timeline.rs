@@ -83,11 +83,22 @@ impl<S: Scenario> Tape<S> {
     }
 }
 
+/// The checkpoint interval of a run of `total` steps.
+fn interval_for(total: u64) -> u64 {
+    MIN_INTERVAL.max(total.div_ceil(MAX_CHECKPOINTS))
+}
+
+/// How many checkpoints a fully built run of `total` steps keeps (what a scenario's state
+/// costs in memory, times this, is the run's footprint).
+pub fn checkpoints_for(total: u64) -> u64 {
+    total / interval_for(total) + 1
+}
+
 impl<S: Scenario> Timeline<S> {
     /// A run starting at step 0 with `faults` recorded (those past the end are dropped).
     pub fn new(scenario: S, mut faults: Vec<FaultAt>) -> Self {
         let total = scenario.total_steps();
-        let interval = MIN_INTERVAL.max(total.div_ceil(MAX_CHECKPOINTS));
+        let interval = interval_for(total);
         faults.retain(|f| f.step <= total);
         super::fault::sort_by_step(&mut faults);
         let mut tl = Timeline {

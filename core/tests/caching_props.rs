@@ -1,0 +1,196 @@
+//! Property tests of caching's invariants (PRODUCT.md: caching): the LRU never exceeds its
+//! capacity and evicts the least recently used (against an independent model); with
+//! write-through and no TTL no read returns a value older than the last committed write;
+//! coalescing sends at most one database read per key per expiry.
+#![cfg(not(target_arch = "wasm32"))]
+
+use pipelab_core::oracle::caching::judge;
+use pipelab_core::patterns::caching::lru::{Lookup, Lru};
+use pipelab_core::patterns::caching::params::{CacheParams, WriteMode};
+use pipelab_core::patterns::caching::Caching;
+use pipelab_core::sim::{Fault, Scenario};
+use proptest::prelude::*;
+
+/// The model: a list from most to least recently used, searched linearly.
+#[derive(Default)]
+struct Model {
+    capacity: usize,
+    ttl: u32,
+    items: Vec<(u32, u32, u32)>,
+}
+
+impl Model {
+    fn get(&mut self, key: u32, now: u32) -> Lookup {
+        let Some(i) = self.items.iter().position(|e| e.0 == key) else {
+            return Lookup::Miss;
+        };
+        let e = self.items.remove(i);
+        if e.2 <= now {
+            return Lookup::Expired;
+        }
+        self.items.insert(0, e);
+        Lookup::Hit { version: e.1 }
+    }
+
+    fn put(&mut self, key: u32, version: u32, now: u32) -> Option<u32> {
+        let expires = if self.ttl == 0 {
+            u32::MAX
+        } else {
+            now.saturating_add(self.ttl)
+        };
+        if let Some(i) = self.items.iter().position(|e| e.0 == key) {
+            self.items.remove(i);
+            self.items.insert(0, (key, version, expires));
+            return None;
+        }
+        let evicted = (self.items.len() >= self.capacity)
+            .then(|| self.items.pop().map(|e| e.0))
+            .flatten();
+        self.items.insert(0, (key, version, expires));
+        evicted
+    }
+
+    fn remove(&mut self, key: u32) -> bool {
+        let before = self.items.len();
+        self.items.retain(|e| e.0 != key);
+        before != self.items.len()
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Get(u32, u32),
+    Put(u32, u32, u32),
+    Remove(u32),
+}
+
+fn op_strategy(keys: u32) -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..keys, 0u32..5_000).prop_map(|(k, t)| Op::Get(k, t)),
+        4 => (0..keys, any::<u32>(), 0u32..5_000).prop_map(|(k, v, t)| Op::Put(k, v, t)),
+        1 => (0..keys).prop_map(Op::Remove),
+    ]
+}
+
+fn faults_strategy() -> impl Strategy<Value = Vec<(u64, &'static str)>> {
+    prop::collection::vec(
+        (
+            0u64..3_000,
+            prop::sample::select(vec!["hot-key-expiry", "write-one-instance"]),
+        ),
+        0..4,
+    )
+}
+
+fn params_strategy() -> impl Strategy<Value = CacheParams> {
+    (
+        (1u64..3_000, 1u32..8, 1u32..400, 0.0f64..2.0, 10u32..5_000),
+        (0.0f64..0.6, 1u32..60, 1u32..300, 1u32..300, 1u32..60),
+        (prop::bool::ANY, prop::bool::ANY, 1u32..100),
+    )
+        .prop_map(
+            |(
+                (requests, instances, keys, skew, rate),
+                (writes, l1, l2, db, _),
+                (local, coalesce, burst),
+            )| {
+                CacheParams {
+                    requests,
+                    instances,
+                    keys,
+                    skew,
+                    rate,
+                    writes,
+                    l1,
+                    l2,
+                    db_ms: db,
+                    l1_local: local,
+                    coalesce,
+                    burst,
+                    ..CacheParams::default()
+                }
+            },
+        )
+}
+
+fn run(p: &CacheParams, seed: u64, mut faults: Vec<(u64, &'static str)>) -> Caching {
+    faults.sort_by_key(|f| f.0);
+    let mut s = Caching::new(p, seed).expect("valid params");
+    let mut next = 0;
+    for step in 0..=s.total_steps() {
+        while next < faults.len() && faults[next].0 <= step {
+            let _ = s.apply(&Fault::new(faults[next].1));
+            next += 1;
+        }
+        if step < s.total_steps() {
+            s.step();
+        }
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn the_lru_matches_a_model_and_never_exceeds_its_capacity(
+        capacity in 1u32..12,
+        ttl in prop_oneof![Just(0u32), 1u32..2_000],
+        ops in prop::collection::vec(op_strategy(20), 1..400),
+    ) {
+        let mut lru = Lru::new(capacity, ttl);
+        let mut model = Model { capacity: capacity as usize, ttl, ..Model::default() };
+        for op in ops {
+            match op {
+                Op::Get(k, t) => prop_assert_eq!(lru.get(k, t), model.get(k, t), "get {}", k),
+                Op::Put(k, v, t) => prop_assert_eq!(lru.put(k, v, t), model.put(k, v, t), "put {}", k),
+                Op::Remove(k) => prop_assert_eq!(lru.remove(k), model.remove(k)),
+            }
+            prop_assert!(lru.len() <= capacity as usize);
+            prop_assert_eq!(lru.entries(), model.items.clone());
+        }
+    }
+
+    #[test]
+    fn with_write_through_and_no_ttl_no_read_is_older_than_the_last_committed_write(
+        p in params_strategy(),
+        seed in any::<u64>(),
+        faults in faults_strategy(),
+    ) {
+        // Only knobs that keep every copy in step: broadcast invalidation, no pitfall.
+        let p = CacheParams {
+            write: WriteMode::WriteThrough,
+            l1_ttl_ms: 0,
+            l2_ttl_ms: 0,
+            l1_local: false,
+            l1_answers: false,
+            ..p
+        };
+        let s = run(&p, seed, faults);
+        prop_assert_eq!(s.stats().stale, 0);
+        let v = judge(s.feed(), s.served(), s.reads_log().iter().map(|r| (r.index, r.key, r.version)));
+        prop_assert_eq!((v.stale, v.from_the_future), (0, 0));
+        prop_assert_eq!(v.reads, s.stats().reads);
+    }
+
+    #[test]
+    fn coalescing_sends_at_most_one_database_read_per_key_per_expiry(
+        p in params_strategy(),
+        seed in any::<u64>(),
+        faults in faults_strategy(),
+        mode in prop::sample::select(vec![WriteMode::Invalidate, WriteMode::WriteThrough, WriteMode::WriteBehind]),
+    ) {
+        let p = CacheParams { coalesce: true, write: mode, ..p };
+        let s = run(&p, seed, faults);
+        let reads: Vec<_> = s.db_log().iter().copied().collect();
+        for (i, a) in reads.iter().enumerate() {
+            for b in &reads[i + 1..] {
+                let overlap = a.start_us < b.done_us && b.start_us < a.done_us;
+                prop_assert!(
+                    !(a.key == b.key && overlap && a.acked_at_start == b.acked_at_start),
+                    "two database reads of key {} in flight at once for the same version: {:?} {:?}", a.key, a, b
+                );
+            }
+        }
+    }
+}
