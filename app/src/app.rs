@@ -5,12 +5,12 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    batch_writes::BatchWritesPage, compare_etl_vs_elt::CompareEtlVsEltPage,
-    compare_hash_range::CompareHashRangePage, compare_lambda_kappa::CompareLambdaKappaPage,
-    compare_modn_ring::CompareModnRingPage, cqrs::CqrsPage, etl_elt::EtlEltPage,
-    event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage, lakehouse::LakehousePage,
-    lambda::LambdaPage, not_found::NotFound, partitioning::PartitioningPage,
-    sharding::ShardingPage,
+    batch_writes::BatchWritesPage, caching::CachingPage, compare_etl_vs_elt::CompareEtlVsEltPage,
+    compare_hash_range::CompareHashRangePage, compare_invalidate_wt::CompareInvalidateWtPage,
+    compare_lambda_kappa::CompareLambdaKappaPage, compare_modn_ring::CompareModnRingPage,
+    cqrs::CqrsPage, etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home,
+    kappa::KappaPage, lakehouse::LakehousePage, lambda::LambdaPage, not_found::NotFound,
+    partitioning::PartitioningPage, sharding::ShardingPage,
 };
 
 #[component]
@@ -34,10 +34,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/event-sourcing") view=EventSourcingPage />
                     <Route path=path!("/cqrs") view=CqrsPage />
                     <Route path=path!("/partitioning") view=PartitioningPage />
+                    <Route path=path!("/caching") view=CachingPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                     <Route path=path!("/compare/etl-vs-elt") view=CompareEtlVsEltPage />
                     <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />
                     <Route path=path!("/compare/hash-vs-range") view=CompareHashRangePage />
+                    <Route path=path!("/compare/invalidate-vs-write-through") view=CompareInvalidateWtPage />
                 </Routes>
             </main>
             <footer class="site-footer">

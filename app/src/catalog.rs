@@ -22,7 +22,7 @@ pub const PATTERNS: &[Card] = &[
     Card { id: "cqrs", route: "cqrs", title: "CQRS", blurb: "A write model and lagging read models: stale reads, waiting for a version or a token, rebuilds and duplicates.", built: true },
     Card { id: "partitioning", route: "partitioning", title: "Partitioning", blurb: "One orders table split by hash of the user or by quarter: pruned queries, hot partitions, rows moved, the note's missing day.", built: true },
     Card { id: "sharding", route: "sharding", title: "Sharding", blurb: "Mod-N, a hash ring, rendezvous and jump hashing: route orders by user, add a shard, count the keys that move.", built: true },
-    Card { id: "caching", route: "caching", title: "Multi-level caching", blurb: "L1 per instance, shared L2, a database: hit rates and stale reads.", built: false },
+    Card { id: "caching", route: "caching", title: "Multi-level caching", blurb: "L1 per instance, a shared L2, a slow database: hit rates, stale reads, stampedes, and the TTL trade-off.", built: true },
     Card { id: "cdc", route: "cdc", title: "Change data capture", blurb: "A write-ahead log streamed as Debezium-shaped change events.", built: false },
     Card { id: "contracts", route: "contracts", title: "Data contracts", blurb: "Validate producers against a versioned contract; dead-letter the rest.", built: false },
 ];
@@ -60,8 +60,8 @@ pub const COMPARES: &[Card] = &[
         id: "compare-invalidate-vs-write-through",
         route: "compare/invalidate-vs-write-through",
         title: "Invalidate vs write-through",
-        blurb: "Stale reads under the same writes.",
-        built: false,
+        blurb: "The same requests and writes: stale reads, database reads, latency.",
+        built: true,
     },
 ];
 

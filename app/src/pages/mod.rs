@@ -1,8 +1,10 @@
 //! One file per page.
 
 pub mod batch_writes;
+pub mod caching;
 pub mod compare_etl_vs_elt;
 pub mod compare_hash_range;
+pub mod compare_invalidate_wt;
 pub mod compare_lambda_kappa;
 pub mod compare_modn_ring;
 pub mod cqrs;

@@ -39,4 +39,30 @@ impl CodeView {
             note,
         }
     }
+
+    /// Two listings in one panel: `a`, a blank line, then `b`, each under a comment line
+    /// (`headers`, written in the listing's own comment syntax); both keep their active
+    /// lines. The note is `a`'s, else `b`'s.
+    pub fn side_by_side(
+        a: CodeView,
+        b: CodeView,
+        headers: [&str; 2],
+        title: &'static str,
+    ) -> CodeView {
+        let mut lines = vec![headers[0].to_string()];
+        let mut active: Vec<usize> = a.active.iter().map(|i| i + 1).collect();
+        lines.extend(a.lines);
+        lines.push(String::new());
+        lines.push(headers[1].to_string());
+        let offset = lines.len();
+        active.extend(b.active.iter().map(|i| i + offset));
+        lines.extend(b.lines);
+        CodeView {
+            language: a.language,
+            title,
+            lines,
+            active,
+            note: a.note.or(b.note),
+        }
+    }
 }

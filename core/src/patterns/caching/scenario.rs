@@ -611,9 +611,7 @@ impl Scenario for Caching {
         let left = self.params.requests.saturating_sub(self.served);
         match fault.kind.as_str() {
             "l2-outage" => {
-                if self.l2_down_until_us.is_some() {
-                    return Err("L2 is already down".into());
-                }
+                // A second outage while one lasts restarts its two seconds.
                 self.l2_down_until_us = Some(self.now_us + OUTAGE_US);
                 self.last = Last::Outage;
             }

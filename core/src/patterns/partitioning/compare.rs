@@ -246,22 +246,15 @@ pub fn oracle_rows(s: &Partitioning) -> Vec<u64> {
 
 /// Both sides' code in one panel: A's listing, then B's.
 pub fn code_view(a: &Partitioning, b: &Partitioning, q: &Query) -> crate::sim::CodeView {
-    let (ca, cb) = (super::code::code_view(a, q), super::code::code_view(b, q));
-    let mut lines: Vec<String> = vec!["-- Side A: hash by user_id".into()];
-    let mut active: Vec<usize> = ca.active.iter().map(|i| i + 1).collect();
-    lines.extend(ca.lines);
-    lines.push(String::new());
-    lines.push("-- Side B: range by order_date".into());
-    let offset = lines.len();
-    active.extend(cb.active.iter().map(|i| i + offset));
-    lines.extend(cb.lines);
-    crate::sim::CodeView {
-        language: "sql",
-        title: "PostgreSQL: side A, then side B",
-        lines,
-        active,
-        note: ca.note.or(cb.note),
-    }
+    crate::sim::CodeView::side_by_side(
+        super::code::code_view(a, q),
+        super::code::code_view(b, q),
+        [
+            "-- Side A: hash by user_id",
+            "-- Side B: range by order_date",
+        ],
+        "PostgreSQL: side A, then side B",
+    )
 }
 
 /// The trade-off in a few sentences, from the diff's numbers.

@@ -135,22 +135,12 @@ fn shard_of(s: &Sharding, key: u64) -> Option<u32> {
 /// Both sides' code in one panel: side A's listing, then side B's, each under a comment
 /// naming its side; the lines the current step exercises are highlighted on both.
 pub fn code_view(a: &Sharding, b: &Sharding) -> crate::sim::CodeView {
-    let (ca, cb) = (super::code::code_view(a), super::code::code_view(b));
-    let mut lines: Vec<String> = vec!["# Side A".into()];
-    let mut active: Vec<usize> = ca.active.iter().map(|i| i + 1).collect();
-    lines.extend(ca.lines);
-    lines.push(String::new());
-    lines.push("# Side B".into());
-    let offset = lines.len();
-    active.extend(cb.active.iter().map(|i| i + offset));
-    lines.extend(cb.lines);
-    crate::sim::CodeView {
-        language: "python",
-        title: "Python: side A, then side B",
-        lines,
-        active,
-        note: ca.note.or(cb.note),
-    }
+    crate::sim::CodeView::side_by_side(
+        super::code::code_view(a),
+        super::code::code_view(b),
+        ["# Side A", "# Side B"],
+        "Python: side A, then side B",
+    )
 }
 
 /// The trade-off for these parameters in two or three sentences, from the diff's numbers.

@@ -1,0 +1,47 @@
+// /compare/invalidate-vs-write-through (issue 7): the same requests, writes invalidating
+// (A) or writing through (B). With slow database reads, invalidation's race re-fills old
+// values and serves stale reads; write-through serves none. Both sides' stale counts are
+// checked by the oracle; a fault applies to both sides.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseNumber, setup } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+const ROOT = 'page-compare-invalidate-vs-write-through';
+const ROUTE = '/compare/invalidate-vs-write-through';
+
+test('slow reads race the writes: invalidation serves stale reads, write-through none', async () => {
+  await env.withPage(async (lab) => {
+    await lab.open(`${ROUTE}?v=1&seed=42&db=200&writes=0.3&rate=1000&step=4000`, ROOT);
+    await lab.waitStep(4000);
+    assert.equal(parseNumber(await lab.text('b-stale')), 0);
+    assert.ok(parseNumber(await lab.text('a-stale')) > 0);
+    assert.ok(parseNumber(await lab.text('diff-db-reads')) > 0, 'invalidation reads the database more');
+    assert.match(await lab.text('trade-off'), /re-fill/);
+    for (const side of ['a', 'b']) {
+      await lab.until(() => lab.loc(`${side}-truth-stale`).first().getAttribute('data-state'), (s) => s === 'correct', `${side} stale badge`);
+    }
+  });
+});
+
+test('a fault applies to both sides: local invalidation makes both stale', async () => {
+  await env.withPage(async (lab) => {
+    await lab.open(`${ROUTE}?v=1&seed=42&l1sync=local&step=1000`, ROOT);
+    await lab.waitStep(1000);
+    const [a0, b0] = [parseNumber(await lab.text('a-stale')), parseNumber(await lab.text('b-stale'))];
+    await lab.click('fault-write-one-instance');
+    await lab.seek(1003);
+    await lab.waitStep(1003);
+    assert.match(await lab.text('narration'), /A \(invalidate\): .* B \(write-through\): /);
+    const [a1, b1] = [parseNumber(await lab.text('a-stale')), parseNumber(await lab.text('b-stale'))];
+    assert.ok(a1 > a0 && b1 > b0, `both sides' other instances read their old copy: ${a0}→${a1}, ${b0}→${b1}`);
+  });
+});
