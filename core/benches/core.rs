@@ -2,7 +2,8 @@
 //! seeking in a 1,000,000-step run (the number the seek bar's responsiveness depends on),
 //! the Kappa processor's events per second over a 1,000,000-event log, and event sourcing's
 //! commands per second and events folded per second with and without snapshots, and CQRS's
-//! projection throughput, and partition routing and inserts per second.
+//! projection throughput, partition routing and inserts per second, and cache operations
+//! and requests per second.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pipelab_core::hash::key_hash;
@@ -496,8 +497,57 @@ fn partitioning(c: &mut Criterion) {
     g.finish();
 }
 
+/// Cache operations per second: the LRU alone (a Zipf-like key stream of gets, a put after
+/// each miss; 1,000 entries with a TTL) and whole requests per second through the fleet.
+fn caching(c: &mut Criterion) {
+    use pipelab_core::patterns::caching::lru::{Lookup, Lru};
+    use pipelab_core::patterns::caching::{CacheParams, Caching};
+    let mut g = c.benchmark_group("caching");
+    g.throughput(Throughput::Elements(100_000));
+    let keys: Vec<u32> = (0..100_000u64)
+        .map(|i| (key_hash(i) % 4_000) as u32 / (1 + (key_hash(i ^ 7) % 4) as u32))
+        .collect();
+    g.bench_function("lru get/put 1000 entries", |b| {
+        b.iter(|| {
+            let mut lru = Lru::new(1_000, 5_000);
+            let mut hits = 0u64;
+            for (t, k) in keys.iter().enumerate() {
+                match lru.get(*k, t as u32) {
+                    Lookup::Hit { .. } => hits += 1,
+                    _ => {
+                        lru.put(*k, 1, t as u32);
+                    }
+                }
+            }
+            black_box(hits)
+        })
+    });
+    g.throughput(Throughput::Elements(10_000));
+    for coalesce in [false, true] {
+        let p = CacheParams {
+            requests: 10_000,
+            coalesce,
+            ..CacheParams::default()
+        };
+        g.bench_function(
+            format!("10k requests{}", if coalesce { " coalesced" } else { "" }),
+            |b| {
+                b.iter(|| {
+                    let mut s = Caching::new(&p, 42).expect("valid");
+                    for _ in 0..10_000 {
+                        s.step();
+                    }
+                    black_box(s.stats().stale)
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    caching,
     partitioning,
     batch_writes,
     lakehouse,

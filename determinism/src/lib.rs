@@ -351,6 +351,61 @@ pub fn partitioning_digest(variant: &str, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
+/// Digest of a /caching run with every fault (an L2 outage, a hot-key expiry, a write on
+/// one instance) under one write mode, with local L1 invalidation and coalescing in turn;
+/// the reads log and the database reads are folded in too.
+pub fn caching_digest(mode: &str, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::caching::{CacheParams, Caching};
+    use pipelab_core::sim::Params;
+    let mut params = CacheParams {
+        requests: STEPS,
+        ..CacheParams::default()
+    };
+    params.set("write", mode).map_err(|e| e.to_string())?;
+    params
+        .set(
+            "l1sync",
+            if mode == "invalidate" {
+                "local"
+            } else {
+                "broadcast"
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    params
+        .set(
+            "coalesce",
+            if mode == "write-through" { "on" } else { "off" },
+        )
+        .map_err(|e| e.to_string())?;
+    let faults = [
+        (1_000, "l2-outage"),
+        (3_000, "hot-key-expiry"),
+        (5_000, "write-one-instance"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = Caching::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    let end = timeline.current();
+    let reads: Vec<_> = end
+        .reads_log()
+        .iter()
+        .map(|r| (r.version, r.latency_us))
+        .collect();
+    digest = fold_digest(digest, &format!("{reads:?}"));
+    let db: Vec<_> = end.db_log().iter().copied().collect();
+    digest = fold_digest(digest, &format!("{db:?}"));
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Runs covered per seed: every scheme, skew, and the salted hot key.
 const RUNS: &[(&str, &str, &str)] = &[
     ("modn", "0", "1"),
@@ -433,6 +488,14 @@ pub fn trace_hashes_text() -> String {
             let line = match lakehouse_digest(append, *seed) {
                 Ok(d) => format!("lakehouse gold_append={append} seed={seed} digest={d:#018x}"),
                 Err(e) => format!("lakehouse gold_append={append} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for mode in ["invalidate", "write-through", "write-behind"] {
+            let line = match caching_digest(mode, *seed) {
+                Ok(d) => format!("caching {mode} seed={seed} digest={d:#018x}"),
+                Err(e) => format!("caching {mode} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

@@ -47,6 +47,7 @@ const BIG_RUNS = [
   // The default settings: 100,000 bronze files, 33,334 pipeline runs.
   [`/lakehouse?v=1&rows=${BIG_EVENTS}`, 'page-lakehouse', ' /lakehouse'],
   [`/partitioning?v=1&rows=${BIG_EVENTS}`, 'page-partitioning', ' /partitioning'],
+  [`/caching?v=1&requests=${BIG_EVENTS}`, 'page-caching', ' /caching'],
 ];
 const WAIT_BIG_MS = 120_000;
 
