@@ -8,7 +8,9 @@ use pipelab_core::patterns::caching::code::code_view;
 use pipelab_core::patterns::caching::feed::HOT_KEY;
 use pipelab_core::patterns::caching::scenario::{Last, Served, BUCKETS_US};
 use pipelab_core::patterns::caching::sweep::{self, SweepPoint, TTLS_MS};
-use pipelab_core::patterns::caching::view::{bound_text, cache_rows, read_rows, summary};
+use pipelab_core::patterns::caching::view::{
+    bound_text, cache_rows, percentile, read_rows, summary,
+};
 use pipelab_core::patterns::caching::{CacheView, Caching};
 use pipelab_core::sim::{Fault, Scenario};
 
@@ -376,6 +378,38 @@ pub fn CachingPage() -> impl IntoView {
             }
         })
     });
+    let latency_over_time = Signal::derive(move || {
+        view.with(|v| v.step);
+        sim.with(|t| {
+            let samples: Vec<_> = t.current().samples().iter().copied().collect();
+            let every = samples.len().div_ceil(120).max(1);
+            let pts: Vec<_> = samples.iter().step_by(every).collect();
+            let ms = |s: &pipelab_core::patterns::caching::scenario::Sample, q: f64| {
+                let b: Vec<u64> = s.buckets.iter().map(|n| *n as u64).collect();
+                percentile(&b, q).map_or(0.0, |us| {
+                    if us == u64::MAX {
+                        1_000.0
+                    } else {
+                        us as f64 / 1_000.0
+                    }
+                })
+            };
+            BarData {
+                title: "Read latency over the run: p50 and p99 per window (bucket bounds)".into(),
+                y_label: "ms".into(),
+                labels: pts.iter().map(|s| count(s.step)).collect(),
+                values: pts.iter().map(|s| ms(s, 0.5)).collect(),
+                reference: None,
+                emphasis: None,
+                second: Some((
+                    "p99".into(),
+                    "p50".into(),
+                    pts.iter().map(|s| ms(s, 0.99)).collect(),
+                )),
+                lines: true,
+            }
+        })
+    });
     let latency_chart = Signal::derive(move || {
         view.with(|v| BarData {
             title: "Read latency distribution (whole run)".into(),
@@ -466,6 +500,7 @@ pub fn CachingPage() -> impl IntoView {
                     </section>
                     <section class="panel lazy">
                         <BarChart id="hit-rate" data=over_time />
+                        <BarChart id="latency-over-time" data=latency_over_time />
                         <BarChart id="latency" data=latency_chart />
                     </section>
                     <section class="panel lazy" aria-label="TTL trade-off">

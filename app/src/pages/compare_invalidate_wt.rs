@@ -8,7 +8,7 @@ use pipelab_core::patterns::caching::code::code_view;
 use pipelab_core::patterns::caching::compare::{
     trade_off, CacheDiff, InvalidateVsWriteThrough, SideNumbers,
 };
-use pipelab_core::patterns::caching::scenario::Last;
+use pipelab_core::patterns::caching::scenario::{Last, Served};
 use pipelab_core::patterns::caching::view::{bound_text, summary};
 use pipelab_core::patterns::caching::{CacheView, Caching};
 use pipelab_core::sim::{Compare, CompareView, Fault, Scenario, Side};
@@ -47,13 +47,22 @@ fn side_view(
         Last::Write { req, version, .. } => format!("last: write key {} → v{version}", req.key),
         _ => "—".into(),
     };
+    // The level that answered the last read is highlighted.
+    let served = match &v.last {
+        Last::Read { rec, .. } => Some(match rec.served {
+            Served::L1 | Served::MadeUp => 0,
+            Served::L2 => 1,
+            Served::Db | Served::Coalesced => 2,
+        }),
+        _ => None,
+    };
     let bars = [("L1", l1), ("L2", l2), ("database", db)]
         .into_iter()
         .enumerate()
         .map(|(i, (name, share))| {
             let y = i as f64 * 22.0 + 2.0;
             view! {
-                <g class="shard-bar part-bar">
+                <g class=if served == Some(i) { "shard-bar part-bar target" } else { "shard-bar part-bar" }>
                     <text x="0" y=format!("{:.0}", y + 13.0) class="bar-label">{name}</text>
                     <rect x="90" y=format!("{y:.0}") width="180" height="14" rx="3" class="bar-bg" />
                     <rect x="90" y=format!("{y:.0}") width=format!("{:.1}", 180.0 * share) height="14" rx="3" class="bar-fill" />
