@@ -45,3 +45,16 @@ test('a fault applies to both sides: local invalidation makes both stale', async
     assert.ok(a1 > a0 && b1 > b0, `both sides' other instances read their old copy: ${a0}→${a1}, ${b0}→${b1}`);
   });
 });
+
+test('the note’s L1 on both sides: every read an L1 hit, neither strategy helps', async () => {
+  await env.withPage(async (lab) => {
+    await lab.open(`${ROUTE}?v=1&seed=42&writes=0.3&step=2000`, ROOT);
+    await lab.waitStep(2000);
+    await lab.loc('pitfall-l1-always-answers').first().check();
+    await lab.until(() => lab.text('diff'), (t) => /Cache hit rate\s*100\.0%\s*100\.0%/.test(t), 'both sides answer from L1');
+    assert.match(await lab.text('diff'), /Database reads\s*0\s*0/);
+    const [a, b] = [parseNumber(await lab.text('a-stale')), parseNumber(await lab.text('b-stale'))];
+    assert.ok(a > 100 && a === b, `the same stale reads on both sides (${a}, ${b})`);
+    assert.match(await lab.text('trade-off'), /the write strategy cannot matter/);
+  });
+});

@@ -494,6 +494,9 @@ impl Caching {
         self.stats.writes += 1;
         self.acked.update(key as usize, |v| *v = version);
         let mut commit_db = true;
+        // The note's L1 is a memoised function: a write can only clear it (cache_clear),
+        // never store the new value in it.
+        let l1_put = !self.params.l1_answers;
         match self.params.write {
             WriteMode::Invalidate => {
                 if l2_up {
@@ -505,7 +508,11 @@ impl Caching {
                 if l2_up {
                     self.l2.put(key, version, now_ms);
                 }
-                self.l1[inst].put(key, version, now_ms);
+                if l1_put {
+                    self.l1[inst].put(key, version, now_ms);
+                } else {
+                    self.l1[inst].remove(key);
+                }
             }
             WriteMode::WriteBehind => {
                 if l2_up {
@@ -517,7 +524,11 @@ impl Caching {
                     ));
                     commit_db = false;
                 }
-                self.l1[inst].put(key, version, now_ms);
+                if l1_put {
+                    self.l1[inst].put(key, version, now_ms);
+                } else {
+                    self.l1[inst].remove(key);
+                }
             }
         }
         if commit_db {
