@@ -832,3 +832,28 @@ impl SimCore {
         }
     }
 }
+
+/// `key`'s value once the page has been still — not playing, `key` unchanged — for 300 ms
+/// (`None` before that). Checks too dear for every frame, such as an oracle's full scan,
+/// run on it instead of on `key`; a reader compares it with `key` to know it is current.
+pub fn settled<K>(key: Memo<K>, playing: RwSignal<bool>) -> RwSignal<Option<K>>
+where
+    K: Clone + PartialEq + Send + Sync + 'static,
+{
+    let out = RwSignal::new(None::<K>);
+    Effect::new(move |_| {
+        let k = key.get();
+        if playing.get() {
+            return;
+        }
+        set_timeout(
+            move || {
+                if key.try_get_untracked().as_ref() == Some(&k) {
+                    let _ = out.try_set(Some(k));
+                }
+            },
+            std::time::Duration::from_millis(300),
+        );
+    });
+    out
+}

@@ -229,21 +229,7 @@ pub fn CachingPage() -> impl IntoView {
     let inspect = RwSignal::new(None::<Inspect>);
     // The oracle re-reads every request: once the page is still.
     let key = Memo::new(move |_| view.with(|v| (v.step, v.stats.reads, v.stats.stale)));
-    let settled = RwSignal::new(None::<(u64, u64, u64)>);
-    Effect::new(move |_| {
-        let k = key.get();
-        if ui.playing.get() {
-            return;
-        }
-        set_timeout(
-            move || {
-                if key.try_get_untracked() == Some(k) {
-                    let _ = settled.try_set(Some(k));
-                }
-            },
-            std::time::Duration::from_millis(300),
-        );
-    });
+    let settled = crate::sim::settled(key, ui.playing);
     let verdict = Memo::new(move |_| {
         let k = settled.get()?;
         sim.with_untracked(|t| {

@@ -194,21 +194,7 @@ pub fn CompareHashRangePage() -> impl IntoView {
             )
         })
     });
-    let settled = RwSignal::new(None::<(u64, u64, u64, usize, usize)>);
-    Effect::new(move |_| {
-        let k = key.get();
-        if ui.playing.get() {
-            return;
-        }
-        set_timeout(
-            move || {
-                if key.try_get_untracked() == Some(k) {
-                    let _ = settled.try_set(Some(k));
-                }
-            },
-            std::time::Duration::from_millis(300),
-        );
-    });
+    let settled = crate::sim::settled(key, ui.playing);
     let oracle = Memo::new(move |_| {
         let k = settled.get()?;
         sim.with_untracked(|t| (k, oracle_rows(&t.current().a), oracle_rows(&t.current().b)))

@@ -154,21 +154,7 @@ pub fn CompareInvalidateWtPage() -> impl IntoView {
     let picked = RwSignal::new(None::<Side>);
     let ui = sim.ui();
     let key = Memo::new(move |_| view.with(|v| (v.a.step, v.a.stats.stale, v.b.stats.stale)));
-    let settled = RwSignal::new(None::<(u64, u64, u64)>);
-    Effect::new(move |_| {
-        let k = key.get();
-        if ui.playing.get() {
-            return;
-        }
-        set_timeout(
-            move || {
-                if key.try_get_untracked() == Some(k) {
-                    let _ = settled.try_set(Some(k));
-                }
-            },
-            std::time::Duration::from_millis(300),
-        );
-    });
+    let settled = crate::sim::settled(key, ui.playing);
     let judge = |s: &Caching| {
         pipelab_core::oracle::caching::judge(
             s.feed(),

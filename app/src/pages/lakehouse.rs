@@ -55,10 +55,6 @@ enum Travel {
     At(i64),
 }
 
-/// What a full scan was computed for: step, silver version, silver orders, the version
-/// read and the query.
-type ScanKey = (u64, u32, u64, u32, Option<Query>);
-
 /// Up to this many files per lane are drawn (the newest).
 const LANE_FILES: usize = 14;
 /// Snapshot dots on the timeline.
@@ -602,21 +598,7 @@ pub fn LakehousePage() -> impl IntoView {
             parsed.get().ok(),
         )
     });
-    let settled = RwSignal::new(None::<ScanKey>);
-    Effect::new(move |_| {
-        let key = scan_key.get();
-        if ui.playing.get() {
-            return;
-        }
-        set_timeout(
-            move || {
-                if scan_key.try_get_untracked() == Some(key) {
-                    let _ = settled.try_set(Some(key));
-                }
-            },
-            std::time::Duration::from_millis(300),
-        );
-    });
+    let settled = crate::sim::settled(scan_key, ui.playing);
     let full = Memo::new(move |_| {
         let key = settled.get()?;
         let q = key.4?;

@@ -356,21 +356,7 @@ pub fn PartitioningPage() -> impl IntoView {
             parsed.get().ok(),
         )
     });
-    let settled = RwSignal::new(None::<((u64, u64, u64, usize, Option<u64>), Option<Query>)>);
-    Effect::new(move |_| {
-        let k = key.get();
-        if ui.playing.get() {
-            return;
-        }
-        set_timeout(
-            move || {
-                if key.try_get_untracked() == Some(k) {
-                    let _ = settled.try_set(Some(k));
-                }
-            },
-            std::time::Duration::from_millis(300),
-        );
-    });
+    let settled = crate::sim::settled(key, ui.playing);
     let oracle = Memo::new(move |_| {
         let k = settled.get()?;
         sim.with_untracked(|t| {
