@@ -214,3 +214,20 @@ fn the_notes_append_staging_reads_every_night_and_keeps_deleted_orders() {
     // ETL does not stage, so the pitfall does not touch it.
     assert_eq!(table_answer(&bad, true).unwrap().1, want);
 }
+
+/// Found by the property above: one order, deleted by the second night's churn, leaves
+/// nights 2 and 3 with nothing to extract. Each still takes a step and publishes.
+#[test]
+fn a_night_with_nothing_to_extract_still_takes_a_step_and_publishes() {
+    let p = params(2_348_776_334_331_332_000);
+    assert_eq!((p.rows, p.runs), (1, 3));
+    let mut s = EtlElt::new(&p, 1_588_872_081_818_951_944).expect("valid");
+    assert_eq!(s.total_steps(), 3, "one step per night, empty or not");
+    for _ in 0..s.total_steps() {
+        s.step();
+    }
+    assert_eq!(s.run(), 3);
+    assert_eq!(s.etl_table().map(|t| t.run), Some(2));
+    assert_eq!(s.elt_table().map(|t| t.run), Some(2));
+    assert!(s.narrate().contains("extract is empty"), "{}", s.narrate());
+}

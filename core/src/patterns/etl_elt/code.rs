@@ -141,6 +141,7 @@ pub fn code_view(s: &EtlElt) -> CodeView {
         Last::RuleChange { .. } => &["elt", "stream"],
         Last::SourceChange { .. } => &["extract"],
         Last::LoadFailArmed => &["elt-load"],
+        Last::EmptyNight { .. } => &["extract"],
     };
     CodeView::tagged(
         "python",

@@ -123,6 +123,11 @@ pub enum Last {
         touched: u64,
     },
     LoadFailArmed,
+    /// A night whose extract is empty (churn deleted every order): it takes one step,
+    /// which publishes empty tables.
+    EmptyNight {
+        finished: Finished,
+    },
 }
 
 /// What the end of a run published.
@@ -665,7 +670,10 @@ impl Scenario for EtlElt {
             return Err(errors);
         }
         let source = Source::new(seed, params.shape());
-        let total = (0..source.runs()).map(|r| source.extract_len(r)).sum();
+        // A night with nothing to extract still takes one step (it publishes empty tables).
+        let total = (0..source.runs())
+            .map(|r| source.extract_len(r).max(1))
+            .sum();
         let keys = params.keys();
         Ok(EtlElt {
             params: params.clone(),
@@ -709,12 +717,11 @@ impl Scenario for EtlElt {
             self.start_run();
         }
         let Some((row, copy)) = self.next_row() else {
-            // Extract lengths are counted up front, so this does not happen; if it did,
-            // the run would end here rather than loop.
+            // An empty extract: the night's one step publishes empty tables.
             self.load_chunk();
-            self.finish_run();
+            let finished = self.finish_run();
             self.step += 1;
-            self.last = Last::Start;
+            self.last = Last::EmptyNight { finished };
             return;
         };
         self.step += 1;

@@ -265,6 +265,10 @@ pub fn narrate(s: &EtlElt) -> String {
         Last::LoadFailArmed => {
             "The next INSERT into staging will fail halfway and be retried whole.".to_string()
         }
+        Last::EmptyNight { finished } => format!(
+            "Night {}'s extract is empty (every order was deleted): ETL and ELT both publish an empty table.",
+            finished.run + 1
+        ),
     }
 }
 
