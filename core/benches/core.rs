@@ -497,6 +497,57 @@ fn partitioning(c: &mut Criterion) {
     g.finish();
 }
 
+/// Change events applied per second: the sink's guarded MERGE alone over a shuffled,
+/// duplicated delivery, and whole steps of the pipeline (source, connector, sink, polls).
+fn cdc(c: &mut Criterion) {
+    use pipelab_core::patterns::cdc::feed::{Feed, Mix};
+    use pipelab_core::patterns::cdc::merge::{Guard, Target};
+    use pipelab_core::patterns::cdc::{Cdc, CdcParams};
+    let mut g = c.benchmark_group("cdc");
+    let feed = Feed::generate(
+        42,
+        Mix {
+            rows: 1_000,
+            changes: 100_000,
+            updates: 0.5,
+            deletes: 0.1,
+            rate: 100,
+        },
+    );
+    // Every event once, plus every 10th again later (a redelivery).
+    let mut order: Vec<u32> = (0..feed.len() as u32).collect();
+    order.extend((0..feed.len() as u32).step_by(10));
+    let ids: Vec<u32> = order
+        .iter()
+        .map(|r| feed.records()[*r as usize].id)
+        .collect();
+    g.throughput(Throughput::Elements(order.len() as u64));
+    g.bench_function("guarded MERGE of 111k change events", |b| {
+        b.iter(|| {
+            let mut t = Target::new();
+            for (r, id) in order.iter().zip(&ids) {
+                t.apply(&feed, *r, Some(*id), Guard::Lsn);
+            }
+            black_box(t.live())
+        })
+    });
+    g.throughput(Throughput::Elements(10_000));
+    let p = CdcParams {
+        changes: 10_000,
+        ..CdcParams::default()
+    };
+    g.bench_function("10k changes through the pipeline", |b| {
+        b.iter(|| {
+            let mut s = Cdc::new(&p, 42).expect("valid");
+            for _ in 0..10_000 {
+                s.step();
+            }
+            black_box(s.stats().applied)
+        })
+    });
+    g.finish();
+}
+
 /// Cache operations per second: the LRU alone (a Zipf-like key stream of gets, a put after
 /// each miss; 1,000 entries with a TTL) and whole requests per second through the fleet.
 fn caching(c: &mut Criterion) {
@@ -547,6 +598,7 @@ fn caching(c: &mut Criterion) {
 
 criterion_group!(
     benches,
+    cdc,
     caching,
     partitioning,
     batch_writes,

@@ -351,6 +351,47 @@ pub fn partitioning_digest(variant: &str, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
+/// Digest of a /cdc run with every fault (a connector restart, a stalled partition, a
+/// sink crash), under the guarded or the plain MERGE, with the note's key in the second;
+/// the drained target is folded in too.
+pub fn cdc_digest(variant: &str, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::cdc::{Cdc, CdcParams};
+    use pipelab_core::sim::Params;
+    let mut params = CdcParams {
+        changes: STEPS,
+        ..CdcParams::default()
+    };
+    match variant {
+        "guarded" => {}
+        "plain-note" => {
+            params.set("merge", "plain").map_err(|e| e.to_string())?;
+            params
+                .set("after-id-key", "on")
+                .map_err(|e| e.to_string())?;
+        }
+        other => return Err(format!("unknown variant {other}")),
+    }
+    let faults = [
+        (1_150, "connector-restart"),
+        (3_000, "reorder"),
+        (5_230, "sink-crash"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = Cdc::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    let drained = timeline.current().drained();
+    digest = fold_digest(digest, &format!("{:?}", drained.view()));
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Digest of a /caching run with every fault (an L2 outage, a hot-key expiry, a write on
 /// one instance) under one write mode, with local L1 invalidation and coalescing in turn;
 /// the reads log and the database reads are folded in too.
@@ -496,6 +537,14 @@ pub fn trace_hashes_text() -> String {
             let line = match caching_digest(mode, *seed) {
                 Ok(d) => format!("caching {mode} seed={seed} digest={d:#018x}"),
                 Err(e) => format!("caching {mode} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for variant in ["guarded", "plain-note"] {
+            let line = match cdc_digest(variant, *seed) {
+                Ok(d) => format!("cdc {variant} seed={seed} digest={d:#018x}"),
+                Err(e) => format!("cdc {variant} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

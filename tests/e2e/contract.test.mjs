@@ -40,7 +40,7 @@ const FAULT_ENTRIES = `${tid('faults')} ${tid('fault-remove')}`;
 /** A small run, when the page has a run-length parameter (else its defaults). */
 const SMALL_EVENTS = 300;
 /** The run-length parameter (PAGE-CONTRACT.md: `events` or the pattern's equivalent). */
-const RUN_LENGTH_PARAMS = ['events', 'commands', 'rows', 'requests'];
+const RUN_LENGTH_PARAMS = ['events', 'commands', 'rows', 'requests', 'changes', 'records'];
 
 /** The slow speed used when a test toggles play and must not reach the end by accident. */
 async function slowSpeed(lab) {

@@ -2,6 +2,7 @@
 
 pub mod batch_writes;
 pub mod caching;
+pub mod cdc;
 pub mod compare_etl_vs_elt;
 pub mod compare_hash_range;
 pub mod compare_invalidate_wt;

@@ -47,6 +47,9 @@ pub fn DataTable(
     /// Rows to highlight (by index into `rows`).
     #[prop(into, optional)]
     highlight: Signal<Vec<usize>>,
+    /// A column whose non-empty cell highlights its row (e.g. "differs").
+    #[prop(optional)]
+    flag: Option<usize>,
 ) -> impl IntoView {
     let page = RwSignal::new(0usize);
     let len = move || match total {
@@ -90,8 +93,9 @@ pub fn DataTable(
                             return view! { <tr><td colspan=columns.len().to_string() class="empty">"No rows yet."</td></tr> }.into_any();
                         }
                         shown.into_iter().enumerate().map(|(i, row)| {
+                            let flagged = flag.is_some_and(|c| row.get(c).is_some_and(|v| !v.is_empty()));
                             view! {
-                                <tr class=if hl.contains(&(start + i)) { "hl" } else { "" }>
+                                <tr class=if hl.contains(&(start + i)) || flagged { "hl" } else { "" }>
                                     {row.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
                                 </tr>
                             }

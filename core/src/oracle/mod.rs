@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod caching;
+pub mod cdc;
 pub mod etl;
 pub mod lakehouse;
 pub mod orders;
