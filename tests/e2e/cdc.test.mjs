@@ -81,7 +81,12 @@ describe('/cdc', () => {
 
       await lab.click('to-start');
       await lab.waitStep(0);
+      // The snapshot finishing is notable too; the lost delete comes soon after.
       await lab.click('next-notable');
+      await lab.waitText('narration', /The snapshot is done/);
+      const done = await lab.int('step');
+      await lab.click('next-notable');
+      await lab.until(() => lab.int('step'), (s) => s > done, 'next-notable moves on');
       await lab.waitText('narration', /null key: it matches nothing and the row stays/);
     });
   });
