@@ -48,6 +48,7 @@ const BIG_RUNS = [
   [`/lakehouse?v=1&rows=${BIG_EVENTS}`, 'page-lakehouse', ' /lakehouse'],
   [`/partitioning?v=1&rows=${BIG_EVENTS}`, 'page-partitioning', ' /partitioning'],
   [`/caching?v=1&requests=${BIG_EVENTS}`, 'page-caching', ' /caching'],
+  [`/cdc?v=1&changes=${BIG_EVENTS}`, 'page-cdc', ' /cdc'],
 ];
 const WAIT_BIG_MS = 120_000;
 

@@ -3,30 +3,35 @@
 //! ms can ever see — a change is seen iff it is not a delete and no later change of the
 //! same row commits by the next poll. No WAL, topic, connector or sink is consulted.
 
-use crate::patterns::cdc::feed::{Feed, Op, Row};
+use crate::patterns::cdc::feed::{Feed, Op, Row, NONE};
 
-/// The source table after change `n`: per id, its row (`None` if deleted or never there).
-pub fn table_after(feed: &Feed, n: u64) -> Vec<Option<Row>> {
+/// Per id, the record of its row after change `n` ([`NONE`] if deleted or never there).
+pub fn newest_records(feed: &Feed, n: u64) -> Vec<u32> {
     let end = (feed.initial() as u64 + n).min(feed.len() as u64) as usize;
-    let mut newest: Vec<Option<u32>> = Vec::new();
+    let mut newest: Vec<u32> = Vec::new();
     for (i, r) in feed.records()[..end].iter().enumerate() {
         let slot = r.id as usize;
         if newest.len() <= slot {
-            newest.resize(slot + 1, None);
+            newest.resize(slot + 1, NONE);
         }
-        newest[slot] = (r.op != Op::Delete).then_some(i as u32);
+        newest[slot] = if r.op == Op::Delete { NONE } else { i as u32 };
     }
     newest
+}
+
+/// The source table after change `n`: per id, its row (`None` if deleted or never there).
+pub fn table_after(feed: &Feed, n: u64) -> Vec<Option<Row>> {
+    newest_records(feed, n)
         .into_iter()
-        .map(|i| i.and_then(|i| feed.row(i)))
+        .map(|i| feed.row(i))
         .collect()
 }
 
 /// Ids whose row in `target` differs from the source after change `n`.
 pub fn differing(feed: &Feed, n: u64, ids: u32, target: impl Fn(u32) -> Option<Row>) -> Vec<u32> {
-    let truth = table_after(feed, n);
+    let truth = newest_records(feed, n);
     (0..ids.max(truth.len() as u32))
-        .filter(|id| truth.get(*id as usize).copied().flatten() != target(*id))
+        .filter(|id| feed.row(truth.get(*id as usize).copied().unwrap_or(NONE)) != target(*id))
         .collect()
 }
 
@@ -38,8 +43,9 @@ pub struct PollTruth {
     pub captured: u64,
     pub missed_deletes: u64,
     pub missed_overwritten: u64,
-    /// Per id: the newest row version polling has copied (the row before the run if none).
-    pub copied: Vec<Option<Row>>,
+    /// Per id: the record of the newest row version polling has copied (the row before
+    /// the run if none; [`NONE`] if it never had one).
+    pub copied: Vec<u32>,
 }
 
 /// The polls that have run by change `n` are those at `poll_us`, `2 × poll_us`, … before
@@ -59,7 +65,7 @@ pub fn polling(feed: &Feed, n: u64, poll_us: u64) -> PollTruth {
     let end = first + judged as usize;
     let records = &feed.records()[..end.min(feed.len())];
     // The next record of the same row, found walking backwards.
-    let mut next_of_row: Vec<Option<usize>> = Vec::new();
+    let mut next_of_row: Vec<u32> = Vec::new();
     let mut seen = vec![false; records.len()];
     let mut t = PollTruth {
         judged,
@@ -69,12 +75,12 @@ pub fn polling(feed: &Feed, n: u64, poll_us: u64) -> PollTruth {
         let r = records[i];
         let slot = r.id as usize;
         if next_of_row.len() <= slot {
-            next_of_row.resize(slot + 1, None);
+            next_of_row.resize(slot + 1, NONE);
         }
         let k = (i - first) as u64 + 1;
         let poll_at = commit(k).div_ceil(poll_us) * poll_us;
-        let overwritten =
-            next_of_row[slot].is_some_and(|j| commit((j - first) as u64 + 1) <= poll_at);
+        let next = next_of_row[slot];
+        let overwritten = next != NONE && commit((next as usize - first) as u64 + 1) <= poll_at;
         if r.op == Op::Delete {
             t.missed_deletes += 1;
         } else if overwritten {
@@ -83,16 +89,16 @@ pub fn polling(feed: &Feed, n: u64, poll_us: u64) -> PollTruth {
             t.captured += 1;
             seen[i] = true;
         }
-        next_of_row[slot] = Some(i);
+        next_of_row[slot] = i as u32;
     }
-    let mut copied: Vec<Option<Row>> = Vec::new();
+    let mut copied: Vec<u32> = Vec::new();
     for (i, r) in records.iter().enumerate() {
         let slot = r.id as usize;
         if copied.len() <= slot {
-            copied.resize(slot + 1, None);
+            copied.resize(slot + 1, NONE);
         }
         if r.op == Op::Initial || seen[i] {
-            copied[slot] = feed.row(i as u32);
+            copied[slot] = i as u32;
         }
     }
     t.copied = copied;
@@ -136,7 +142,7 @@ mod tests {
         assert!(t.missed_overwritten > 0);
         // Every captured row is still in the source at the end unless deleted later.
         let table = table_after(&f, 900);
-        let live_copied = t.copied.iter().filter(|r| r.is_some()).count();
+        let live_copied = t.copied.iter().filter(|r| **r != NONE).count();
         assert!(live_copied >= table.iter().filter(|r| r.is_some()).count());
         assert_eq!(polling(&f, 0, 10_000_000).judged, 0);
     }

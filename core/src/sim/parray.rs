@@ -11,26 +11,29 @@ use std::sync::Arc;
 /// every step) peaked at 257 MiB of wasm memory, at 64 at 176 MiB.
 const CHUNK: usize = 64;
 
-/// A cheaply clonable array of `T`, growing on write.
+/// A cheaply clonable array of `T`, growing on write, in chunks of `N` items. A
+/// checkpoint copies one pointer per chunk, a write after it one chunk: arrays that grow
+/// large but are written in a few places (CDC's rows, written near the newest ids) take
+/// bigger chunks, so the pointer list every checkpoint copies stays short.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PArray<T> {
+pub struct PArray<T, const N: usize = CHUNK> {
     chunks: Vec<Arc<Vec<T>>>,
 }
 
-impl<T> Default for PArray<T> {
+impl<T, const N: usize> Default for PArray<T, N> {
     fn default() -> Self {
         PArray { chunks: Vec::new() }
     }
 }
 
-impl<T: Clone + Default> PArray<T> {
+impl<T: Clone + Default, const N: usize> PArray<T, N> {
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Slots allocated (a multiple of the chunk size; every slot past it reads as default).
     pub fn len(&self) -> usize {
-        self.chunks.len() * CHUNK
+        self.chunks.len() * N
     }
 
     pub fn is_empty(&self) -> bool {
@@ -40,19 +43,19 @@ impl<T: Clone + Default> PArray<T> {
     /// The value at `i` (default if never written).
     pub fn get(&self, i: usize) -> T {
         self.chunks
-            .get(i / CHUNK)
-            .and_then(|c| c.get(i % CHUNK))
+            .get(i / N)
+            .and_then(|c| c.get(i % N))
             .cloned()
             .unwrap_or_default()
     }
 
     /// Changes the value at `i`, growing the array if needed.
     pub fn update(&mut self, i: usize, f: impl FnOnce(&mut T)) {
-        let c = i / CHUNK;
+        let c = i / N;
         while self.chunks.len() <= c {
-            self.chunks.push(Arc::new(vec![T::default(); CHUNK]));
+            self.chunks.push(Arc::new(vec![T::default(); N]));
         }
-        if let Some(slot) = Arc::make_mut(&mut self.chunks[c]).get_mut(i % CHUNK) {
+        if let Some(slot) = Arc::make_mut(&mut self.chunks[c]).get_mut(i % N) {
             f(slot);
         }
     }

@@ -51,7 +51,7 @@ impl Outcome {
 /// record that is a delete is a tombstone (the row is absent).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Target {
-    rows: PArray<u32>,
+    rows: PArray<u32, { super::scenario::ROW_CHUNK }>,
     live: u64,
 }
 

@@ -117,6 +117,23 @@ pub enum Last {
     },
 }
 
+/// Rows per chunk of the per-row arrays: writes land near the newest ids, so bigger chunks
+/// cost little to copy and keep the pointer list a checkpoint copies short.
+pub const ROW_CHUNK: usize = 256;
+
+/// One row's standing: records are stored + 1 (0 = none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct RowState {
+    /// The newest record the source committed (a delete included).
+    source: u32,
+    /// The newest record the sink has read.
+    seen: u32,
+    /// The record the polled copy holds.
+    polled: u32,
+    /// How the copies compare ([`LAGGING`], …).
+    bits: u8,
+}
+
 /// The scenario.
 #[derive(Clone, Debug)]
 pub struct Cdc {
@@ -124,8 +141,9 @@ pub struct Cdc {
     feed: Feed,
     step: u64,
     ids: u32,
-    /// Per id: the newest record (+1) the source committed, deletes included.
-    source: PArray<u32>,
+    /// Per id: where the row stands in the source and both copies (one array, so a
+    /// checkpoint copies one short list of chunk pointers).
+    rows: PArray<RowState, ROW_CHUNK>,
     source_live: u64,
     phase: Phase,
     /// Highest snapshot row and change produced so far (for telling redeliveries).
@@ -141,14 +159,10 @@ pub struct Cdc {
     stalled_until: Vec<u64>,
     turn: usize,
     target: Target,
-    /// Per id: the newest record (+1) the sink has read.
-    seen: PArray<u32>,
-    polled: PArray<u32>,
     polled_live: u64,
     /// The change number the last poll read up to, and when the next poll runs.
     polled_to: u64,
     next_poll_us: u64,
-    state: PArray<u8>,
     diffs: Diffs,
     stats: Stats,
     applied_log: PVec<Applied>,
@@ -326,7 +340,7 @@ impl Cdc {
 
     /// The source's newest record for `id` (a delete included).
     pub fn source_record(&self, id: u32) -> Option<u32> {
-        self.source.get(id as usize).checked_sub(1)
+        self.rows.get(id as usize).source.checked_sub(1)
     }
 
     /// The source's live row record for `id`.
@@ -337,17 +351,17 @@ impl Cdc {
 
     /// The polled copy's record for `id`.
     pub fn polled_row(&self, id: u32) -> Option<u32> {
-        self.polled.get(id as usize).checked_sub(1)
+        self.rows.get(id as usize).polled.checked_sub(1)
     }
 
     /// The newest record of `id` the sink has read.
     pub fn seen(&self, id: u32) -> Option<u32> {
-        self.seen.get(id as usize).checked_sub(1)
+        self.rows.get(id as usize).seen.checked_sub(1)
     }
 
     /// How row `id` compares: bits [`LAGGING`], [`WRONG`], [`POLL_LAGGING`], [`POLL_WRONG`].
     pub fn row_state(&self, id: u32) -> u8 {
-        self.state.get(id as usize)
+        self.rows.get(id as usize).bits
     }
 
     /// Events waiting in the topic for the sink.
@@ -385,7 +399,7 @@ impl Cdc {
             let fixable = src_row.is_some();
             bits |= if fixable { POLL_LAGGING } else { POLL_WRONG };
         }
-        let old = self.state.get(id as usize);
+        let old = self.rows.get(id as usize).bits;
         if old == bits {
             return;
         }
@@ -407,10 +421,10 @@ impl Cdc {
                 _ => {}
             }
         }
-        self.state.update(id as usize, |v| *v = bits);
+        self.rows.update(id as usize, |v| v.bits = bits);
     }
 
-    fn produce(&mut self, record: u32, now_us: u64) -> (u32, Message) {
+    fn produce(&mut self, record: u32) -> (u32, Message) {
         let rec = self.feed.records()[record as usize];
         let no_key = self.params.after_id_key && rec.op == Op::Delete;
         let key = (!no_key).then_some(rec.id);
@@ -433,7 +447,7 @@ impl Cdc {
             record,
             redelivered,
             no_key,
-            produced_us: now_us,
+            step: self.step as u32,
         };
         self.stats.produced += 1;
         if redelivered {
@@ -446,12 +460,12 @@ impl Cdc {
     }
 
     /// The connector's work this step; returns whether the snapshot finished.
-    fn connect(&mut self, now_us: u64, out: &mut Vec<(u32, Message)>) -> bool {
+    fn connect(&mut self, out: &mut Vec<(u32, Message)>) -> bool {
         let mut finished = false;
         for _ in 0..self.params.connector {
             match self.phase {
                 Phase::Snapshot { next } if next < self.feed.initial() => {
-                    out.push(self.produce(next, now_us));
+                    out.push(self.produce(next));
                     self.phase = Phase::Snapshot { next: next + 1 };
                 }
                 Phase::Snapshot { .. } => {
@@ -460,7 +474,7 @@ impl Cdc {
                 }
                 Phase::Streaming { next } if next <= self.step => {
                     if let Some(r) = self.feed.change_record(next) {
-                        out.push(self.produce(r, now_us));
+                        out.push(self.produce(r));
                     }
                     self.phase = Phase::Streaming { next: next + 1 };
                 }
@@ -515,7 +529,7 @@ impl Cdc {
             }
             let newer = self.seen(rec.id).is_none_or(|seen| m.record > seen);
             if newer {
-                self.seen.update(rec.id as usize, |v| *v = m.record + 1);
+                self.rows.update(rec.id as usize, |v| v.seen = m.record + 1);
             }
             self.recompute(rec.id);
             let a = Applied {
@@ -559,7 +573,7 @@ impl Cdc {
             if self.polled_row(rec.id).is_none() {
                 self.polled_live += 1;
             }
-            self.polled.update(rec.id as usize, |v| *v = r + 1);
+            self.rows.update(rec.id as usize, |v| v.polled = r + 1);
         }
         // Rows the copy must now be compared again: everything the poll covered.
         for k in from..=upto {
@@ -592,17 +606,18 @@ impl Scenario for Cdc {
         let p = params.clone();
         let feed = Feed::generate(seed, p.mix());
         let parts = p.partitions.max(1) as usize;
-        let mut source = PArray::new();
-        let mut polled = PArray::new();
+        let mut rows: PArray<RowState, ROW_CHUNK> = PArray::new();
         for i in 0..feed.initial() {
-            source.update(i as usize, |v| *v = i + 1);
             // The query-based pipeline starts with a full copy.
-            polled.update(i as usize, |v| *v = i + 1);
+            rows.update(i as usize, |v| {
+                v.source = i + 1;
+                v.polled = i + 1;
+            });
         }
         let mut s = Cdc {
             step: 0,
             ids: feed.initial(),
-            source,
+            rows,
             source_live: feed.initial() as u64,
             phase: Phase::Snapshot { next: 0 },
             snapshot_high: 0,
@@ -616,12 +631,9 @@ impl Scenario for Cdc {
             stalled_until: vec![0; parts],
             turn: 0,
             target: Target::new(),
-            seen: PArray::new(),
-            polled,
             polled_live: feed.initial() as u64,
             polled_to: 0,
             next_poll_us: p.poll_ms as u64 * 1_000,
-            state: PArray::new(),
             diffs: Diffs::default(),
             stats: Stats::default(),
             applied_log: PVec::new(),
@@ -654,7 +666,7 @@ impl Scenario for Cdc {
         };
         let rec = self.feed.records()[record as usize];
         let was_live = self.source_row(rec.id).is_some();
-        self.source.update(rec.id as usize, |v| *v = record + 1);
+        self.rows.update(rec.id as usize, |v| v.source = record + 1);
         match (was_live, rec.op != Op::Delete) {
             (false, true) => self.source_live += 1,
             (true, false) => self.source_live -= 1,
@@ -664,7 +676,7 @@ impl Scenario for Cdc {
         self.ids = self.ids.max(rec.id + 1);
         self.recompute(rec.id);
         let mut produced = Vec::new();
-        let snapshot_done = self.connect(now, &mut produced);
+        let snapshot_done = self.connect(&mut produced);
         let mut applied = Vec::new();
         self.sink(&mut applied);
         if now >= self.last_flush_us + self.params.flush_ms as u64 * 1_000 {
@@ -808,8 +820,7 @@ impl Cdc {
         loop {
             scratch.clear();
             applied.clear();
-            let now = s.now_us();
-            s.connect(now, &mut scratch);
+            s.connect(&mut scratch);
             s.sink(&mut applied);
             if scratch.is_empty() && applied.is_empty() && s.wal_backlog() == 0 {
                 break;

@@ -58,8 +58,8 @@ pub struct Message {
     pub redelivered: bool,
     /// Keyed by the note's `after.id`, which a delete does not have.
     pub no_key: bool,
-    /// When the connector produced it (µs since step 0): the envelope's `ts_ms`.
-    pub produced_us: u64,
+    /// The step at which the connector produced it (its clock is the envelope's `ts_ms`).
+    pub step: u32,
 }
 
 #[cfg(test)]

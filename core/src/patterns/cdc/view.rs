@@ -142,7 +142,7 @@ pub fn event_json(f: &Feed, m: &Message, note: bool) -> (String, String) {
         opt(f.row(m.record)),
         f.lsn(m.record),
         rec.op.code(),
-        START_UNIX_MS + m.produced_us / 1_000
+        START_UNIX_MS + f.commit_us(m.step as u64) / 1_000
     );
     (key, value)
 }
