@@ -9,6 +9,7 @@
 pub mod calendar;
 pub mod format;
 pub mod hash;
+pub mod json;
 pub mod link;
 pub mod oracle;
 pub mod orders;

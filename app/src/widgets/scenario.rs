@@ -55,6 +55,8 @@ pub fn ParamForm(
 ) -> impl IntoView {
     specs
         .iter()
+        // A text parameter (a contract's JSON) has its page's own editor.
+        .filter(|spec| !matches!(spec.kind, ParamKind::Text { .. }))
         .map(|spec| {
             let name = spec.name;
             let hook = pipelab_core::sim::params::param_hook(name);
@@ -79,11 +81,12 @@ pub fn ParamForm(
                     </select>
                 }
                 .into_any(),
+                ParamKind::Text { .. } => ().into_any(),
                 ParamKind::Int { .. } | ParamKind::Float { .. } => {
                     let (mode, range) = match spec.kind {
                         ParamKind::Float { min, max } => ("decimal", format!("{min} to {max}")),
                         ParamKind::Int { min, max } => ("numeric", format!("{min} to {max}")),
-                        ParamKind::Choice(_) => ("text", String::new()),
+                        _ => ("text", String::new()),
                     };
                     view! {
                         <input id=id.clone() type="text" inputmode=mode data-testid=hook.clone()

@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod caching;
 pub mod cdc;
+pub mod contracts;
 pub mod etl;
 pub mod lakehouse;
 pub mod orders;

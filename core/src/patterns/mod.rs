@@ -3,6 +3,7 @@
 pub mod batch_writes;
 pub mod caching;
 pub mod cdc;
+pub mod contracts;
 pub mod cqrs;
 pub mod etl_elt;
 pub mod event_sourcing;

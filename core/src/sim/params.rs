@@ -11,6 +11,9 @@ pub enum ParamKind {
     Float { min: f64, max: f64 },
     /// One of the listed `(value, label)` pairs.
     Choice(&'static [(&'static str, &'static str)]),
+    /// Text of at most `max_len` bytes, checked by the pattern (a contract's JSON). Pages
+    /// give it their own editor; the generic form leaves it out.
+    Text { max_len: usize },
 }
 
 /// One parameter as the UI and the URL know it.
