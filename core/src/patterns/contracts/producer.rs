@@ -157,7 +157,7 @@ impl Producer {
         if status == "completed" {
             r.push(("shipped_at".into(), s(&timestamp_text(shipped))));
         }
-        if self.draw(i, 7) % 5 == 0 {
+        if self.draw(i, 7).is_multiple_of(5) {
             r.push(("coupon".into(), s("SPRING10")));
         }
         let set = |r: &mut Vec<(String, Value)>, k: &str, v: Value| match r
@@ -187,7 +187,7 @@ impl Producer {
             Some(Defect::Enum) => set(
                 &mut r,
                 "status",
-                s(if pick % 2 == 0 {
+                s(if pick.is_multiple_of(2) {
                     "shipped"
                 } else {
                     "COMPLETED"
@@ -201,7 +201,7 @@ impl Producer {
                 )),
             ),
             Some(Defect::Cross) => {
-                if pick % 2 == 0 {
+                if pick.is_multiple_of(2) {
                     set(&mut r, "status", s("completed"));
                     r.retain(|(k, _)| k != "shipped_at");
                 } else {
@@ -222,7 +222,7 @@ impl Producer {
         if self.drifted(i, Drift::NewField) {
             r.push((
                 "channel".into(),
-                s(if pick % 3 == 0 { "app" } else { "web" }),
+                s(if pick.is_multiple_of(3) { "app" } else { "web" }),
             ));
         }
         Value::Object(r)
