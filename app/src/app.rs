@@ -8,10 +8,10 @@ use crate::pages::{
     batch_writes::BatchWritesPage, caching::CachingPage, cdc::CdcPage,
     compare_etl_vs_elt::CompareEtlVsEltPage, compare_hash_range::CompareHashRangePage,
     compare_invalidate_wt::CompareInvalidateWtPage, compare_lambda_kappa::CompareLambdaKappaPage,
-    compare_modn_ring::CompareModnRingPage, cqrs::CqrsPage, etl_elt::EtlEltPage,
-    event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage, lakehouse::LakehousePage,
-    lambda::LambdaPage, not_found::NotFound, partitioning::PartitioningPage,
-    sharding::ShardingPage,
+    compare_modn_ring::CompareModnRingPage, contracts::ContractsPage, cqrs::CqrsPage,
+    etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage,
+    lakehouse::LakehousePage, lambda::LambdaPage, not_found::NotFound,
+    partitioning::PartitioningPage, sharding::ShardingPage,
 };
 
 #[component]
@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/partitioning") view=PartitioningPage />
                     <Route path=path!("/caching") view=CachingPage />
                     <Route path=path!("/cdc") view=CdcPage />
+                    <Route path=path!("/contracts") view=ContractsPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                     <Route path=path!("/compare/etl-vs-elt") view=CompareEtlVsEltPage />
                     <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />

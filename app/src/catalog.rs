@@ -24,7 +24,7 @@ pub const PATTERNS: &[Card] = &[
     Card { id: "sharding", route: "sharding", title: "Sharding", blurb: "Mod-N, a hash ring, rendezvous and jump hashing: route orders by user, add a shard, count the keys that move.", built: true },
     Card { id: "caching", route: "caching", title: "Multi-level caching", blurb: "L1 per instance, a shared L2, a slow database: hit rates, stale reads, stampedes, and the TTL trade-off.", built: true },
     Card { id: "cdc", route: "cdc", title: "Change data capture", blurb: "A WAL streamed as Debezium change events, merged idempotently by LSN — and the deletes polling never sees.", built: true },
-    Card { id: "contracts", route: "contracts", title: "Data contracts", blurb: "Validate producers against a versioned contract; dead-letter the rest.", built: false },
+    Card { id: "contracts", route: "contracts", title: "Data contracts", blurb: "Validate records against a contract you edit, dead-letter the rest with every reason, and check new versions for compatibility.", built: true },
 ];
 
 pub const COMPARES: &[Card] = &[

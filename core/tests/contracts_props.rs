@@ -7,7 +7,7 @@
 use pipelab_core::oracle::contracts::Judge;
 use pipelab_core::patterns::contracts::compat::{check, NOW_MS};
 use pipelab_core::patterns::contracts::contract::{Contract, Field, FieldType};
-use pipelab_core::patterns::contracts::producer::{Defect, Drift, Producer};
+use pipelab_core::patterns::contracts::producer::{Defect, Drift, Producer, Shipped};
 use pipelab_core::patterns::contracts::validate::{validate, Kind};
 use proptest::prelude::*;
 
@@ -112,11 +112,10 @@ fn producer(seed: u64, invalid: f64, defect: u8, drifts: &[(u64, u8)]) -> Produc
         gap_us: 20_000,
         drifts: drifts
             .iter()
-            .map(|(at, d)| {
-                (
-                    *at,
-                    [Drift::NewField, Drift::Rename, Drift::TypeChange][*d as usize % 3],
-                )
+            .map(|(at, d)| Shipped {
+                from: *at,
+                until: (*d >= 128).then_some(at + 40),
+                drift: [Drift::NewField, Drift::Rename, Drift::TypeChange][*d as usize % 3],
             })
             .collect(),
     }

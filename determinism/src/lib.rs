@@ -392,6 +392,54 @@ pub fn cdc_digest(variant: &str, seed: u64) -> Result<u64, String> {
     Ok(digest)
 }
 
+/// Digest of a /contracts run with every drift (a rename, a new field, a type change),
+/// under the default contract, or with the note's validator and a contract that allows
+/// extra fields; the dead-letter table's violations are folded in too.
+pub fn contracts_digest(variant: &str, seed: u64) -> Result<u64, String> {
+    use pipelab_core::patterns::contracts::view::dead_rows;
+    use pipelab_core::patterns::contracts::{Contract, ContractParams, Contracts};
+    use pipelab_core::sim::Params;
+    let mut params = ContractParams {
+        records: STEPS,
+        ..ContractParams::default()
+    };
+    match variant {
+        "strict" => {}
+        "note-loose" => {
+            params.set("wrong-field", "on").map_err(|e| e.to_string())?;
+            let loose = Contract {
+                allow_extra: true,
+                ..Contract::default()
+            };
+            params
+                .set("contract", &loose.to_json())
+                .map_err(|e| e.to_string())?;
+        }
+        other => return Err(format!("unknown variant {other}")),
+    }
+    let faults = [
+        (1_000, "rename-field"),
+        (3_000, "new-field"),
+        (5_000, "type-change"),
+    ]
+    .iter()
+    .map(|(step, kind)| FaultAt {
+        step: *step,
+        fault: Fault::new(kind),
+    })
+    .collect();
+    let scenario = Contracts::new(&params, seed).map_err(|e| format!("{e:?}"))?;
+    let mut timeline = Timeline::new(scenario, faults);
+    let mut digest = fold_run(&mut timeline);
+    digest = fold_digest(
+        digest,
+        &format!("{:?}", dead_rows(timeline.current(), 0, 200)),
+    );
+    timeline.seek(STEPS / 3 + 5);
+    digest = fold_digest(digest, &format!("{:?}", timeline.current().view()));
+    Ok(digest)
+}
+
 /// Digest of a /caching run with every fault (an L2 outage, a hot-key expiry, a write on
 /// one instance) under one write mode, with local L1 invalidation and coalescing in turn;
 /// the reads log and the database reads are folded in too.
@@ -537,6 +585,14 @@ pub fn trace_hashes_text() -> String {
             let line = match caching_digest(mode, *seed) {
                 Ok(d) => format!("caching {mode} seed={seed} digest={d:#018x}"),
                 Err(e) => format!("caching {mode} seed={seed} error={e}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for variant in ["strict", "note-loose"] {
+            let line = match contracts_digest(variant, *seed) {
+                Ok(d) => format!("contracts {variant} seed={seed} digest={d:#018x}"),
+                Err(e) => format!("contracts {variant} seed={seed} error={e}"),
             };
             out.push_str(&line);
             out.push('\n');

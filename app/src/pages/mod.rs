@@ -8,6 +8,7 @@ pub mod compare_hash_range;
 pub mod compare_invalidate_wt;
 pub mod compare_lambda_kappa;
 pub mod compare_modn_ring;
+pub mod contracts;
 pub mod cqrs;
 pub mod etl_elt;
 pub mod event_cells;

@@ -72,6 +72,20 @@ impl Drift {
     }
 }
 
+/// A drift shipped at record `from`, rolled back at `until` (if it was).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shipped {
+    pub from: u64,
+    pub until: Option<u64>,
+    pub drift: Drift,
+}
+
+impl Shipped {
+    pub fn covers(&self, i: u64) -> bool {
+        self.from <= i && self.until.is_none_or(|u| i < u)
+    }
+}
+
 /// The producer's settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Producer {
@@ -80,8 +94,8 @@ pub struct Producer {
     /// The defects to draw from (empty: none).
     pub defects: Vec<Defect>,
     pub gap_us: u64,
-    /// Drifts and the record each starts at.
-    pub drifts: Vec<(u64, Drift)>,
+    /// Drifts shipped (and perhaps rolled back).
+    pub drifts: Vec<Shipped>,
 }
 
 fn unit(h: u64) -> f64 {
@@ -123,7 +137,7 @@ impl Producer {
 
     /// Whether drift `d` is in force for record `i`.
     pub fn drifted(&self, i: u64, d: Drift) -> bool {
-        self.drifts.iter().any(|(from, x)| *x == d && *from <= i)
+        self.drifts.iter().any(|s| s.drift == d && s.covers(i))
     }
 
     /// Record `i` as the producer sends it.
@@ -271,9 +285,14 @@ mod tests {
     #[test]
     fn drifts_start_at_their_record() {
         let mut p = producer(0.0);
-        p.drifts = vec![(10, Drift::Rename), (20, Drift::NewField)];
+        let at = |from, until, drift| Shipped { from, until, drift };
+        p.drifts = vec![
+            at(10, Some(30), Drift::Rename),
+            at(20, None, Drift::NewField),
+        ];
         assert!(p.record(9).get("user_id").is_some());
         assert!(p.record(10).get("customer_id").is_some() && p.record(10).get("user_id").is_none());
         assert!(p.record(19).get("channel").is_none() && p.record(20).get("channel").is_some());
+        assert!(p.record(30).get("user_id").is_some(), "rolled back at 30");
     }
 }

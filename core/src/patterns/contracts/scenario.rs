@@ -7,7 +7,7 @@ use crate::json::Value;
 use crate::sim::{Fault, FaultSpec, PVec, ParamError, Params, Preset, Scenario};
 
 use super::params::ContractParams;
-use super::producer::{Drift, Producer};
+use super::producer::{Drift, Producer, Shipped};
 use super::validate::{validate, Kind, Violation};
 
 /// What the last step or fault did.
@@ -19,6 +19,8 @@ pub enum Last {
         violations: Vec<Violation>,
     },
     Drift(Drift),
+    /// The producer rolled a drift back.
+    Rollback(Drift),
 }
 
 /// The scenario.
@@ -39,17 +41,17 @@ const FAULTS: &[FaultSpec] = &[
     FaultSpec {
         kind: "new-field",
         label: "Producer ships a new field",
-        help: "From now on every record carries channel, which the contract does not name.",
+        help: "From now on every record carries channel, which the contract does not name. Again: the change is rolled back.",
     },
     FaultSpec {
         kind: "rename-field",
         label: "Producer renames a field",
-        help: "From now on user_id is sent as customer_id.",
+        help: "From now on user_id is sent as customer_id. Again: the change is rolled back.",
     },
     FaultSpec {
         kind: "type-change",
         label: "Producer changes a type",
-        help: "From now on amount is sent as a string (\"12.50\") instead of a number.",
+        help: "From now on amount is sent as a string (\"12.50\") instead of a number. Again: the change is rolled back.",
     },
 ];
 
@@ -149,8 +151,8 @@ impl Contracts {
         )
     }
 
-    /// Drifts shipped so far: `(first record, drift)`.
-    pub fn drifts(&self) -> &[(u64, Drift)] {
+    /// Drifts shipped so far.
+    pub fn drifts(&self) -> &[Shipped] {
         &self.producer.drifts
     }
 }
@@ -215,11 +217,27 @@ impl Scenario for Contracts {
             "type-change" => Drift::TypeChange,
             other => return Err(format!("this page has no fault “{other}”")),
         };
-        if self.producer.drifts.iter().any(|(_, d)| *d == drift) {
-            return Err(format!("the producer already {}", drift.text()));
+        // The same fault again while a drift is live rolls it back (the deploy reverted).
+        let step = self.step;
+        match self
+            .producer
+            .drifts
+            .iter_mut()
+            .find(|s| s.drift == drift && s.until.is_none())
+        {
+            Some(live) => {
+                live.until = Some(step);
+                self.last = Last::Rollback(drift);
+            }
+            None => {
+                self.producer.drifts.push(Shipped {
+                    from: step,
+                    until: None,
+                    drift,
+                });
+                self.last = Last::Drift(drift);
+            }
         }
-        self.producer.drifts.push((self.step, drift));
-        self.last = Last::Drift(drift);
         Ok(())
     }
 
@@ -243,7 +261,7 @@ impl Scenario for Contracts {
         match &self.last {
             Last::Start => false,
             Last::Record { violations, .. } => !violations.is_empty(),
-            Last::Drift(_) => true,
+            Last::Drift(_) | Last::Rollback(_) => true,
         }
     }
 
@@ -288,6 +306,9 @@ mod tests {
             .unwrap()
             .apply(&Fault::new("nope"))
             .is_err());
+        // The same fault again rolls the rename back.
+        let s = run(&p, &[(100, "rename-field"), (120, "rename-field")], 150);
+        assert_eq!(s.dead().len(), 20);
     }
 
     #[test]

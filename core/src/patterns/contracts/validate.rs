@@ -36,6 +36,22 @@ impl Kind {
         Kind::RequiredWhen,
     ];
 
+    /// A one-word label (chart axes).
+    pub fn short(self) -> &'static str {
+        match self {
+            Kind::Missing => "missing",
+            Kind::Null => "null",
+            Kind::Type => "type",
+            Kind::BelowMin => "min",
+            Kind::AboveMax => "max",
+            Kind::NotInEnum => "enum",
+            Kind::Unknown => "unknown",
+            Kind::Future => "future",
+            Kind::Before => "order",
+            Kind::RequiredWhen => "when",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Kind::Missing => "missing",

@@ -5,7 +5,7 @@
 use crate::format::count;
 
 use super::contract::Contract;
-use super::producer::Drift;
+use super::producer::Shipped;
 use super::scenario::{Contracts, Last};
 use super::validate::{timestamp_text, validate, Kind};
 
@@ -18,7 +18,7 @@ pub struct ContractView {
     pub violations: u64,
     pub by_kind: [u64; 10],
     pub version: u32,
-    pub drifts: Vec<(u64, Drift)>,
+    pub drifts: Vec<Shipped>,
     pub last: Last,
     /// The last record's JSON.
     pub record: Option<String>,
@@ -138,13 +138,18 @@ pub fn summary(v: &ContractView) -> String {
         count(v.accepted),
         count(v.dead),
         count(v.violations),
-        if v.drifts.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " The producer {}.",
-                v.drifts.iter().map(|(_, d)| d.text()).collect::<Vec<_>>().join(", and ")
-            )
+        {
+            let live: Vec<&str> = v
+                .drifts
+                .iter()
+                .filter(|s| s.until.is_none())
+                .map(|s| s.drift.text())
+                .collect();
+            if live.is_empty() {
+                String::new()
+            } else {
+                format!(" The producer {}.", live.join(", and "))
+            }
         }
     )
 }
@@ -188,6 +193,10 @@ pub fn narrate(s: &Contracts) -> String {
                 )
             }
         }
+        Last::Rollback(d) => format!(
+            "The producer rolls back the change that {}: records are as agreed again.",
+            d.text()
+        ),
         Last::Drift(d) => format!(
             "From the next record on, the producer {} — the contract does not change.",
             d.text()
