@@ -49,6 +49,7 @@ const BIG_RUNS = [
   [`/partitioning?v=1&rows=${BIG_EVENTS}`, 'page-partitioning', ' /partitioning'],
   [`/caching?v=1&requests=${BIG_EVENTS}`, 'page-caching', ' /caching'],
   [`/cdc?v=1&changes=${BIG_EVENTS}`, 'page-cdc', ' /cdc'],
+  [`/contracts?v=1&records=${BIG_EVENTS}`, 'page-contracts', ' /contracts'],
 ];
 const WAIT_BIG_MS = 120_000;
 

@@ -386,6 +386,7 @@ pub fn ContractsPage() -> impl IntoView {
     let settled = crate::sim::settled(key, ui.playing);
     // (the key it is for, records checked, records in all, the oracle's tally, flips)
     type Key = (u64, u64, u64, u64, u32, bool, usize, String, Option<String>);
+    type Progress = Option<(Key, u64, u64, Tally, u64)>;
     let progress = RwSignal::new(None::<(Key, u64, u64, Tally, u64)>);
     Effect::new(move |_| {
         let Some(k) = settled.get() else {
@@ -398,7 +399,7 @@ pub fn ContractsPage() -> impl IntoView {
             k: Key,
             judge: std::rc::Rc<Option<Judge>>,
             prev: std::rc::Rc<Option<Contract>>,
-            progress: RwSignal<Option<(Key, u64, u64, Tally, u64)>>,
+            progress: RwSignal<Progress>,
             settled: RwSignal<Option<Key>>,
         ) {
             set_timeout(

@@ -13,6 +13,10 @@ pub trait Scenario: Clone {
     /// The route slug (`/sharding`).
     const SLUG: &'static str;
 
+    /// The most checkpoints a run keeps. A scenario whose clone is a few hundred bytes but
+    /// whose step is costly may keep more, so a seek replays fewer steps.
+    const MAX_CHECKPOINTS: u64 = super::timeline::MAX_CHECKPOINTS;
+
     /// Builds step 0. Validates `params` again (they may come from anywhere) and returns
     /// every problem found rather than panicking.
     fn new(params: &Self::Params, seed: u64) -> Result<Self, Vec<ParamError>>;

@@ -83,22 +83,22 @@ impl<S: Scenario> Tape<S> {
     }
 }
 
-/// The checkpoint interval of a run of `total` steps.
-fn interval_for(total: u64) -> u64 {
-    MIN_INTERVAL.max(total.div_ceil(MAX_CHECKPOINTS))
+/// The checkpoint interval of a run of `total` steps keeping at most `max` checkpoints.
+fn interval_for(total: u64, max: u64) -> u64 {
+    MIN_INTERVAL.max(total.div_ceil(max.max(1)))
 }
 
 /// How many checkpoints a fully built run of `total` steps keeps (what a scenario's state
 /// costs in memory, times this, is the run's footprint).
 pub fn checkpoints_for(total: u64) -> u64 {
-    total / interval_for(total) + 1
+    total / interval_for(total, MAX_CHECKPOINTS) + 1
 }
 
 impl<S: Scenario> Timeline<S> {
     /// A run starting at step 0 with `faults` recorded (those past the end are dropped).
     pub fn new(scenario: S, mut faults: Vec<FaultAt>) -> Self {
         let total = scenario.total_steps();
-        let interval = interval_for(total);
+        let interval = interval_for(total, S::MAX_CHECKPOINTS);
         faults.retain(|f| f.step <= total);
         super::fault::sort_by_step(&mut faults);
         let mut tl = Timeline {

@@ -26,7 +26,7 @@ pub enum Last {
 /// The scenario.
 #[derive(Clone, Debug)]
 pub struct Contracts {
-    params: ContractParams,
+    params: std::sync::Arc<ContractParams>,
     producer: Producer,
     step: u64,
     accepted: u64,
@@ -161,6 +161,9 @@ impl Scenario for Contracts {
     type Params = ContractParams;
     type View = super::view::ContractView;
     const SLUG: &'static str = "contracts";
+    // A clone is a few hundred bytes (the parameters are shared); a step builds and checks
+    // a record. More checkpoints: a seek in a million records replays at most 123.
+    const MAX_CHECKPOINTS: u64 = 8_192;
 
     fn new(params: &ContractParams, seed: u64) -> Result<Self, Vec<ParamError>> {
         let errors = params.bound_errors();
@@ -175,7 +178,7 @@ impl Scenario for Contracts {
                 gap_us: params.gap_us(),
                 drifts: Vec::new(),
             },
-            params: params.clone(),
+            params: std::sync::Arc::new(params.clone()),
             step: 0,
             accepted: 0,
             dead: PVec::new(),
