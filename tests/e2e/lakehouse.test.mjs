@@ -19,10 +19,13 @@ after(async () => {
 
 const ROOT = 'page-lakehouse';
 
+/** A badge's verdict once it has one: the checks that re-read the run wait until the page
+ * has been still for a moment, so a badge is `pending` first. */
 async function badge(lab, metric) {
   const b = lab.loc(`truth-${metric}`).first();
   await b.waitFor({ state: 'attached' });
-  return { state: await b.getAttribute('data-state'), delta: Number(await b.getAttribute('data-delta')) };
+  const state = await lab.until(() => b.getAttribute('data-state'), (s) => s !== 'pending', `truth-${metric} decided`);
+  return { state, delta: Number(await b.getAttribute('data-delta')) };
 }
 
 describe('/lakehouse', () => {

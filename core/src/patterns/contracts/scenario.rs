@@ -309,6 +309,13 @@ mod tests {
             .unwrap()
             .apply(&Fault::new("nope"))
             .is_err());
+        // A type change: amount arrives as a string on every record from there.
+        let s = run(&p, &[(50, "type-change")], 100);
+        assert_eq!((s.dead().len(), s.by_kind()[2]), (50, 50));
+        assert!(s
+            .check(60)
+            .iter()
+            .any(|v| v.field == "amount" && v.kind == Kind::Type));
         // The same fault again rolls the rename back.
         let s = run(&p, &[(100, "rename-field"), (120, "rename-field")], 150);
         assert_eq!(s.dead().len(), 20);
