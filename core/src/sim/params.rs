@@ -95,6 +95,21 @@ pub trait Params: Clone + PartialEq + Default + std::fmt::Debug {
             .collect()
     }
 
+    /// Limits that span several fields (none unless a pattern has some), each naming the
+    /// field to change.
+    fn combination_errors(&self) -> Vec<ParamError> {
+        Vec::new()
+    }
+
+    /// Every bound checked again, then the limits that span several fields.
+    fn validate(&self) -> Vec<ParamError> {
+        let errors = self.bound_errors();
+        if !errors.is_empty() {
+            return errors;
+        }
+        self.combination_errors()
+    }
+
     /// The fields whose value differs from the default, in spec order (what a link needs).
     fn non_default_fields(&self) -> Vec<(&'static str, String)> {
         let defaults = Self::default();
@@ -106,6 +121,23 @@ pub trait Params: Clone + PartialEq + Default + std::fmt::Debug {
             })
             .collect()
     }
+}
+
+/// `set` for a pattern with limits spanning several fields: sets `field` with `set_one`,
+/// then undoes it if a combined limit is broken, reporting it on `field`.
+pub fn set_checked<P: Params>(
+    p: &mut P,
+    field: &str,
+    value: &str,
+    set_one: impl FnOnce(&mut P, &str, &str) -> Result<(), ParamError>,
+) -> Result<(), ParamError> {
+    let before = p.clone();
+    set_one(p, field, value)?;
+    if let Some(e) = p.combination_errors().into_iter().next() {
+        *p = before;
+        return Err(ParamError::new(field, e.message));
+    }
+    Ok(())
 }
 
 /// Parses `value` as the integer parameter `spec`, enforcing its bounds.

@@ -227,13 +227,11 @@ impl Params for CacheParams {
     }
 
     fn set(&mut self, field: &str, value: &str) -> Result<(), ParamError> {
-        let before = self.clone();
-        self.set_one(field, value)?;
-        if let Some(e) = self.combination_errors().into_iter().next() {
-            *self = before;
-            return Err(ParamError::new(field, e.message));
-        }
-        Ok(())
+        crate::sim::params::set_checked(self, field, value, Self::set_one)
+    }
+
+    fn combination_errors(&self) -> Vec<ParamError> {
+        self.combined_limits()
     }
 }
 
@@ -279,7 +277,7 @@ impl CacheParams {
     }
 
     /// The limits that come from several values at once, each naming what to change.
-    fn combination_errors(&self) -> Vec<ParamError> {
+    fn combined_limits(&self) -> Vec<ParamError> {
         let checkpoints = crate::sim::timeline::checkpoints_for(self.requests);
         if self.entries() * checkpoints > MAX_ENTRY_COPIES {
             return vec![ParamError::new(
@@ -297,15 +295,6 @@ impl CacheParams {
             )];
         }
         Vec::new()
-    }
-
-    /// Every bound checked again, and the combined limit.
-    pub fn validate(&self) -> Vec<ParamError> {
-        let errors = self.bound_errors();
-        if !errors.is_empty() {
-            return errors;
-        }
-        self.combination_errors()
     }
 
     /// Microseconds between requests.

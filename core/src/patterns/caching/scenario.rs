@@ -572,7 +572,7 @@ impl Scenario for Caching {
     const SLUG: &'static str = "caching";
 
     fn new(params: &CacheParams, seed: u64) -> Result<Self, Vec<ParamError>> {
-        let errors = params.validate();
+        let errors = crate::sim::Params::validate(params);
         if !errors.is_empty() {
             return Err(errors);
         }

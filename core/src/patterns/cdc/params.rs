@@ -175,13 +175,11 @@ impl Params for CdcParams {
     }
 
     fn set(&mut self, field: &str, value: &str) -> Result<(), ParamError> {
-        let before = self.clone();
-        self.set_one(field, value)?;
-        if let Some(e) = self.combination_errors().into_iter().next() {
-            *self = before;
-            return Err(ParamError::new(field, e.message));
-        }
-        Ok(())
+        crate::sim::params::set_checked(self, field, value, Self::set_one)
+    }
+
+    fn combination_errors(&self) -> Vec<ParamError> {
+        self.combined_limits()
     }
 }
 
@@ -217,7 +215,7 @@ impl CdcParams {
         Ok(())
     }
 
-    fn combination_errors(&self) -> Vec<ParamError> {
+    fn combined_limits(&self) -> Vec<ParamError> {
         if self.updates + self.deletes > 1.0 + 1e-9 {
             return vec![ParamError::new(
                 "deletes",
@@ -228,15 +226,6 @@ impl CdcParams {
             )];
         }
         Vec::new()
-    }
-
-    /// Every bound checked again, and the combined limit.
-    pub fn validate(&self) -> Vec<ParamError> {
-        let errors = self.bound_errors();
-        if !errors.is_empty() {
-            return errors;
-        }
-        self.combination_errors()
     }
 
     /// The source's generator knobs.

@@ -599,7 +599,7 @@ impl Scenario for Cdc {
     const SLUG: &'static str = "cdc";
 
     fn new(params: &CdcParams, seed: u64) -> Result<Self, Vec<ParamError>> {
-        let errors = params.validate();
+        let errors = crate::sim::Params::validate(params);
         if !errors.is_empty() {
             return Err(errors);
         }

@@ -196,13 +196,11 @@ impl Params for LakeParams {
     fn set(&mut self, field: &str, value: &str) -> Result<(), ParamError> {
         // A value valid on its own may make the combination too big to keep (see
         // `validate`): refuse it here, next to the field, and keep the old value.
-        let before = self.clone();
-        self.set_one(field, value)?;
-        if let Some(e) = self.combination_errors().into_iter().next() {
-            *self = before;
-            return Err(ParamError::new(field, e.message));
-        }
-        Ok(())
+        crate::sim::params::set_checked(self, field, value, Self::set_one)
+    }
+
+    fn combination_errors(&self) -> Vec<ParamError> {
+        self.combined_limits()
     }
 }
 
@@ -252,18 +250,8 @@ impl LakeParams {
         self.rows.div_ceil(self.run_rows())
     }
 
-    /// Every bound checked again, and the limits that come from several values at once
-    /// (what the retained files would take), each naming the field to change.
-    pub fn validate(&self) -> Vec<ParamError> {
-        let errors = self.bound_errors();
-        if !errors.is_empty() {
-            return errors;
-        }
-        self.combination_errors()
-    }
-
     /// The limits that come from several values at once.
-    fn combination_errors(&self) -> Vec<ParamError> {
+    fn combined_limits(&self) -> Vec<ParamError> {
         let mut errors = Vec::new();
         let files = self.rows.div_ceil(self.file_rows.max(1) as u64);
         if files > MAX_BRONZE_FILES {

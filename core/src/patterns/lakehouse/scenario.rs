@@ -536,7 +536,7 @@ impl Scenario for Lakehouse {
     const SLUG: &'static str = "lakehouse";
 
     fn new(params: &LakeParams, seed: u64) -> Result<Self, Vec<ParamError>> {
-        let errors = params.validate();
+        let errors = crate::sim::Params::validate(params);
         if !errors.is_empty() {
             return Err(errors);
         }
