@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::work::WorkBanner;
+
 use crate::pages::{
     batch_writes::BatchWritesPage, caching::CachingPage, cdc::CdcPage,
     compare_etl_vs_elt::CompareEtlVsEltPage, compare_hash_range::CompareHashRangePage,
@@ -11,11 +13,12 @@ use crate::pages::{
     compare_modn_ring::CompareModnRingPage, contracts::ContractsPage, cqrs::CqrsPage,
     etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage,
     lakehouse::LakehousePage, lambda::LambdaPage, not_found::NotFound,
-    partitioning::PartitioningPage, sharding::ShardingPage,
+    partitioning::PartitioningPage, quiz::QuizPage, sharding::ShardingPage,
 };
 
 #[component]
 pub fn App() -> impl IntoView {
+    crate::work::Work::provide();
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
@@ -23,6 +26,7 @@ pub fn App() -> impl IntoView {
                 <a href="/" class="brand">"pipelab"</a>
                 <span class="tagline">"data-engineering patterns you can run"</span>
             </nav>
+            <WorkBanner />
             <main id="main">
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Home />
@@ -38,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/caching") view=CachingPage />
                     <Route path=path!("/cdc") view=CdcPage />
                     <Route path=path!("/contracts") view=ContractsPage />
+                    <Route path=path!("/quiz") view=QuizPage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                     <Route path=path!("/compare/etl-vs-elt") view=CompareEtlVsEltPage />
                     <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />

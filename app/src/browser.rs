@@ -142,3 +142,62 @@ pub fn inspect_target(ev: &web_sys::Event) -> Option<String> {
         .ok()??
         .get_attribute("data-inspect")
 }
+
+/// The learner's clock for timed work, in ms since 1970: `Date.now()`, unless the page
+/// was given a number in `window.__pipelabClock` (the end-to-end tests' injected clock).
+pub fn clock_ms() -> u64 {
+    let injected = web_sys::window().and_then(|w| {
+        js_sys::Reflect::get(&w, &wasm_bindgen::JsValue::from_str("__pipelabClock"))
+            .ok()
+            .and_then(|v| v.as_f64())
+    });
+    let ms = injected.unwrap_or_else(js_sys::Date::now);
+    if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// `localStorage.getItem(key)`; `Err` when storage is unavailable (disabled, private mode).
+pub fn storage_get(key: &str) -> Result<Option<String>, String> {
+    let s = local_storage().ok_or("This browser does not let the page keep data.")?;
+    s.get_item(key)
+        .map_err(|_| "This browser refused to read the page's stored data.".to_string())
+}
+
+/// `localStorage.setItem(key, value)`; `Err` says why it was refused (full, disabled).
+pub fn storage_set(key: &str, value: &str) -> Result<(), String> {
+    let s = local_storage().ok_or("This browser does not let the page keep data.")?;
+    s.set_item(key, value).map_err(|_| {
+        "Your work could not be stored (the browser's storage is full or disabled); export it to keep it.".to_string()
+    })
+}
+
+/// The text of the first file picked in a file input (`None` if none was picked).
+pub async fn picked_file_text(input: &web_sys::HtmlInputElement) -> Option<Result<String, String>> {
+    let file = input.files()?.get(0)?;
+    if file.size() > 4.0 * 1024.0 * 1024.0 {
+        return Some(Err(format!(
+            "“{}” is {:.1} MB; a pipelab save file is at most 1 MB.",
+            file.name(),
+            file.size() / 1024.0 / 1024.0
+        )));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+    Some(match text.ok().and_then(|v| v.as_string()) {
+        Some(t) => Ok(t),
+        None => Err(format!("“{}” could not be read as text.", file.name())),
+    })
+}
+
+/// `localStorage.removeItem(key)` (nothing when storage is unavailable).
+pub fn storage_remove(key: &str) {
+    if let Some(s) = local_storage() {
+        let _ = s.remove_item(key);
+    }
+}

@@ -70,5 +70,5 @@ pub const QUIZ: Card = Card {
     route: "quiz",
     title: "Quiz and interview mode",
     blurb: "Questions graded against live simulations, with a timed mode.",
-    built: false,
+    built: true,
 };

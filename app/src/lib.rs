@@ -10,6 +10,7 @@ pub mod panic;
 pub mod sim;
 pub mod sim_widgets;
 pub mod widgets;
+pub mod work;
 
 use wasm_bindgen::prelude::*;
 

@@ -67,8 +67,11 @@ pub trait Run: Send + Sync + 'static {
     fn load_preset(&mut self, name: &str) -> Option<(u64, u64, &'static str)>;
     /// Default parameters, no faults.
     fn reset(&mut self, seed: u64);
-    /// The query string for the current state.
-    fn query(&self, seed: u64, pitfalls: &[String]) -> String;
+    /// The query string for the current state (with the tour slide, if one is open).
+    fn query(&self, seed: u64, pitfalls: &[String], tour: Option<u32>) -> String;
+    /// Loads the state a link's query holds (a tour slide): `(seed, step, pitfalls)`, or
+    /// why not (keys its page does not know: content and page disagree).
+    fn load_query(&mut self, query: &str) -> Result<(u64, u64, Vec<String>), String>;
 }
 
 /// A [`Run`] of scenario `S`: its parameters and its timeline.
@@ -161,15 +164,28 @@ where
         self.params = S::Params::default();
         self.tl = build_timeline::<S>(&self.params, seed, Vec::new());
     }
-    fn query(&self, seed: u64, pitfalls: &[String]) -> String {
+    fn query(&self, seed: u64, pitfalls: &[String], tour: Option<u32>) -> String {
         link::encode(&LinkState {
             seed,
             step: self.tl.step(),
             params: self.params.clone(),
             faults: self.tl.faults().to_vec(),
             pitfalls: pitfalls.to_vec(),
-            tour: None,
+            tour,
         })
+    }
+    fn load_query(&mut self, query: &str) -> Result<(u64, u64, Vec<String>), String> {
+        let d = link::decode::<S::Params>(query, S::fault_specs());
+        if let Some(v) = d.unknown_version {
+            return Err(format!("unknown link version {v}"));
+        }
+        if let Some(i) = d.ignored.first() {
+            return Err(format!("{} ({})", i.key, i.reason));
+        }
+        let state = d.state;
+        self.tl = build_timeline::<S>(&state.params, state.seed, state.faults);
+        self.params = state.params;
+        Ok((state.seed, state.step, state.pitfalls))
     }
 }
 
@@ -197,6 +213,11 @@ pub struct SimCore {
     pub url_error: RwSignal<Option<String>>,
     /// Invalid values typed into parameter inputs: `(field, (text, message))`.
     pub param_errors: RwSignal<Vec<(String, (String, String))>>,
+    /// The guided tour's open slide (1-based, as in the URL's `tour=`).
+    pub tour: RwSignal<Option<u32>>,
+    /// The page was opened by a link holding only `tour` (and `v`): the slide's state is
+    /// to be loaded (read before the first URL write replaces the query).
+    pub tour_link_bare: bool,
     frame: StoredValue<FrameState>,
 }
 
@@ -255,7 +276,13 @@ where
 {
     /// A simulation initialised from the page's URL (invalid keys fall back one by one).
     pub fn from_url() -> Self {
-        let decoded = link::decode::<S::Params>(&browser::location_search(), S::fault_specs());
+        let search = browser::location_search();
+        let tour_link_bare = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .all(|kv| kv.starts_with("v=") || kv.starts_with("tour="));
+        let decoded = link::decode::<S::Params>(&search, S::fault_specs());
         let url_error = if let Some(v) = &decoded.unknown_version {
             Some(format!(
                 "This link has an unknown version (v={v}); it was opened with the default scenario."
@@ -286,6 +313,8 @@ where
                 state.pitfalls,
                 url_error,
                 state.step,
+                state.tour,
+                tour_link_bare,
             ),
             _scenario: PhantomData,
         }
@@ -349,6 +378,8 @@ impl SimCore {
         pitfalls: Vec<String>,
         url_error: Option<String>,
         step: u64,
+        tour: Option<u32>,
+        tour_link_bare: bool,
     ) -> Self {
         let sim = SimCore {
             run: StoredValue::new(run),
@@ -363,6 +394,8 @@ impl SimCore {
             notice: RwSignal::new(None),
             url_error: RwSignal::new(url_error),
             param_errors: RwSignal::new(Vec::new()),
+            tour: RwSignal::new(tour),
+            tour_link_bare,
             frame: StoredValue::new(FrameState::default()),
         };
         sim.go_to(step);
@@ -671,8 +704,34 @@ impl SimCore {
     /// The query string for the current state (through the one encoder).
     pub fn query(&self) -> String {
         let seed = self.seed.get_untracked();
+        let tour = self.tour.get_untracked();
         self.pitfalls
-            .with_untracked(|p| self.run.with_value(|r| r.query(seed, p)))
+            .with_untracked(|p| self.run.with_value(|r| r.query(seed, p, tour)))
+    }
+
+    /// Loads the state of a link's query (a tour slide) and lands on its step.
+    pub fn load_query(&self, query: &str) -> Result<(), String> {
+        let Some(loaded) = self.run.try_update_value(|r| r.load_query(query)) else {
+            return Ok(());
+        };
+        let (seed, step, pitfalls) = loaded?;
+        self.playing.set(false);
+        self.param_errors.set(Vec::new());
+        self.pending.set(None);
+        self.seed.set(seed);
+        self.pitfalls.set(pitfalls);
+        self.params_rev.update(|r| *r += 1);
+        self.rev.update(|r| *r += 1);
+        self.go_to(step);
+        self.write_url(true);
+        self.ensure_loop();
+        Ok(())
+    }
+
+    /// Opens the tour at `slide` (1-based) or closes it (`None`), and says so in the URL.
+    pub fn set_tour(&self, slide: Option<u32>) {
+        self.tour.set(slide);
+        self.write_url(true);
     }
 
     /// A full link to the current state.

@@ -14,7 +14,9 @@ use crate::sim::{Sim, SimCore, SPEEDS};
 use crate::widgets::faults::{FaultButtons, FaultList};
 use crate::widgets::help::HelpOverlay;
 use crate::widgets::narration::{Narration, NarrationLog};
+use crate::widgets::save::SaveScenario;
 use crate::widgets::scenario::{ParamForm, PitfallToggles, Presets, SeedInput};
+use crate::widgets::tour::{TourButton, TourPanel};
 use crate::widgets::transport::Transport;
 
 /// Everything a user can do to a simulation from the shared widgets.
@@ -68,7 +70,16 @@ pub struct SimUi {
     pub act: Callback<Action>,
     pub narrations: Callback<(u64, u64), Vec<NarrationLine>>,
     pub link: Callback<(), String>,
+    /// The current state's query string (for saving it by name).
+    pub query: Callback<(), String>,
     pub set_seed_text: Callback<String, Result<(), String>>,
+    /// The open tour slide (1-based), or `None`.
+    pub tour: RwSignal<Option<u32>>,
+    /// Opened by a bare `tour=<n>` link (load the slide's state).
+    pub tour_link_bare: bool,
+    pub set_tour: Callback<Option<u32>>,
+    /// Loads a link's state (a tour slide).
+    pub load_query: Callback<String, Result<(), String>>,
 }
 
 /// A scenario type's static metadata, for [`SimCore::ui`].
@@ -154,7 +165,12 @@ impl SimCore {
             }),
             narrations: Callback::new(move |(a, b)| sim.narrations(a, b)),
             link: Callback::new(move |()| sim.link()),
+            query: Callback::new(move |()| sim.query()),
             set_seed_text: Callback::new(move |t: String| sim.set_seed_text(&t)),
+            tour: sim.tour,
+            tour_link_bare: sim.tour_link_bare,
+            set_tour: Callback::new(move |t: Option<u32>| sim.set_tour(t)),
+            load_query: Callback::new(move |q: String| sim.load_query(&q)),
         }
     }
 }
@@ -219,6 +235,8 @@ pub fn SimPage(ui: SimUi, title: &'static str, children: Children) -> impl IntoV
                     <button data-testid="next-notable" title=format!("Jump to the next notable event: {}", ui.notable_means)
                         on:click=move |_| act(Action::NextNotable)>"Next notable event »"</button>
                     <CopyLink ui=ui />
+                    <SaveScenario ui=ui />
+                    <TourButton ui=ui />
                     <button data-testid="help" aria-label="Keyboard help" title="Keyboard help (?)"
                         on:click=move |_| help.set(true)>"?"</button>
                 </div>
@@ -232,6 +250,7 @@ pub fn SimPage(ui: SimUi, title: &'static str, children: Children) -> impl IntoV
                     <button class="link" aria-label="Dismiss" on:click=move |_| ui.notice.set(None)>"✕"</button>
                 </p>
             </Show>
+            <TourPanel ui=ui />
             {children()}
             <HelpOverlay open=help />
         </div>

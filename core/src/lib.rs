@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod format;
 pub mod hash;
 pub mod json;
+pub mod learn;
 pub mod link;
 pub mod oracle;
 pub mod orders;

@@ -19,6 +19,7 @@ pub mod lakehouse;
 pub mod lambda;
 pub mod not_found;
 pub mod partitioning;
+pub mod quiz;
 pub mod sharding;
 pub mod sharding_load;
 

@@ -9,6 +9,8 @@ pub mod faults;
 pub mod help;
 pub mod narration;
 pub mod questions;
+pub mod save;
 pub mod scenario;
 pub mod table;
+pub mod tour;
 pub mod transport;

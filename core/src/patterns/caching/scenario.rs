@@ -220,7 +220,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "stampede",
         label: "Hot key expires: a stampede",
-        description: "At step 2,000 the hot key expires as 50 requests for it arrive: every one misses and reads the database.",
+        description: "At step 2,000 the hot key expires as 50 requests for it arrive: dozens of them miss and read the database at once.",
         seed: 42,
         params: &[],
         faults: &[(2_000, "hot-key-expiry")],

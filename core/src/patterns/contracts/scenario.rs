@@ -59,7 +59,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "note-validator",
         label: "The note's validator: future dates pass",
-        description: "Only future-dated orders are broken; the note's validator looks at status instead of order_date, so every one is accepted.",
+        description: "Only future-dated orders are broken; the note's validator looks at status instead of order_date, so its date check rejects none of them (a completed one still fails shipped_at ≥ order_date).",
         seed: 42,
         params: &[("wrong-field", "on"), ("defects", "future"), ("invalid", "0.2")],
         faults: &[],
@@ -86,7 +86,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "type-change",
         label: "amount becomes a string",
-        description: "At record 300 amount arrives as \"12.50\": a type violation on every record from there.",
+        description: "At record 300 amount arrives as \"12.50\": every record from there is rejected, almost always for amount's type.",
         seed: 42,
         params: &[],
         faults: &[(300, "type-change")],

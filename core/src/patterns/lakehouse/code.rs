@@ -6,7 +6,7 @@ use crate::sim::code::CodeView;
 use super::params::{GoldWrite, ReadMode};
 use super::scenario::{Lakehouse, Last};
 
-const NOTE: &str = "The note appends the gold aggregate (mode=\"append\"): each run adds every user's totals again, so summing gold counts orders twice and a rerun adds a third copy. Overwrite the table or MERGE the new rows. The note's writeToIceberg is not a PySpark method (df.writeTo(...).append() / .overwritePartitions() is), and Spark's time travel is VERSION AS OF / TIMESTAMP AS OF, not FOR SYSTEM_TIME AS OF.";
+const NOTE: &str = "The note appends the gold aggregate (mode=\"append\"): each run adds every user's totals again, so summing gold counts orders twice and a rerun adds a third copy. Overwrite the table or MERGE the new rows. The note's writeToIceberg is not a PySpark method (df.writeTo(...).append() / .overwritePartitions() is), and while Spark (3.3+) accepts FOR SYSTEM_TIME AS OF as a synonym of TIMESTAMP AS OF, the note's FOR SYSTEM_TIME BETWEEN … AND … is SQL Server's temporal-table syntax, not Spark's: Iceberg reads the changes between two snapshots with an incremental read (start-snapshot-id / end-snapshot-id) or its changes view.";
 
 pub fn code_view(s: &Lakehouse) -> CodeView {
     let p = s.params();
