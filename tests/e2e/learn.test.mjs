@@ -373,3 +373,40 @@ describe('saved work', () => {
     });
   });
 });
+
+describe('predict, then step', () => {
+  /** For each "Predict…" question: tries every choice; returns the index graded right per question. */
+  async function predictions(lab) {
+    const ids = await lab.page.$$eval('[data-testid="questions"] [data-testid^="question-"]', (els) =>
+      els.filter((e) => e.querySelector(':scope > .prompt')?.textContent.startsWith('Predict'))
+        .map((e) => e.dataset.testid.slice('question-'.length)));
+    assert.ok(ids.length >= 1, 'the page asks at least one "predict" question');
+    const right = {};
+    for (const id of ids) {
+      const n = await lab.page.locator(`[data-testid^="question-${id}-choice-"]`).count();
+      const graded = [];
+      for (let i = 0; i < n; i++) {
+        await lab.loc(`question-${id}-choice-${i}`).first().check();
+        await lab.click(`question-${id}-check`);
+        graded.push(await lab.until(() => lab.attr(`question-${id}-result`, 'data-correct'), (c) => c === 'true' || c === 'false', 'graded'));
+      }
+      assert.equal(graded.filter((g) => g === 'true').length, 1, `${id}: exactly one choice is right (${graded})`);
+      right[id] = graded.indexOf('true');
+    }
+    return right;
+  }
+
+  for (const slug of PATTERNS) {
+    test(`/${slug}: the "predict" questions are graded from the live run, without moving it`, async () => {
+      await env.withPage(async (lab) => {
+        await lab.open(`/${slug}?v=1&step=20`, `page-${slug}`);
+        await lab.waitStep(20);
+        await predictions(lab);
+        await lab.waitStep(20);
+        await lab.click('step-forward');
+        await lab.waitStep(21);
+        await predictions(lab);
+      });
+    });
+  }
+});

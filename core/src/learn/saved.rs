@@ -228,10 +228,19 @@ impl SavedWork {
             self.set_tour(p, *s);
         }
         for s in &other.scenarios {
+            // Already here, under its name or as a renamed copy from an earlier merge.
+            let same_name = |x: &str| {
+                x == s.name
+                    || x.strip_prefix(s.name.as_str()).is_some_and(|rest| {
+                        rest.strip_prefix(" (")
+                            .and_then(|r| r.strip_suffix(')'))
+                            .is_some_and(|k| k.parse::<u32>().is_ok())
+                    })
+            };
             if self
                 .scenarios
                 .iter()
-                .any(|x| x.route == s.route && x.query == s.query && x.name == s.name)
+                .any(|x| x.route == s.route && x.query == s.query && same_name(&x.name))
             {
                 continue;
             }

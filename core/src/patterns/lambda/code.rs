@@ -135,3 +135,69 @@ pub fn code_view(l: &Lambda) -> CodeView {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patterns::lambda::LambdaParams;
+    use crate::sim::{Params, Scenario};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn run(pitfall: bool, steps: u64) -> Lambda {
+        let mut p = LambdaParams::default();
+        if pitfall {
+            p.set("union-all", "on").unwrap();
+        }
+        let mut l = Lambda::new(&p, 42).unwrap();
+        for _ in 0..steps {
+            l.step();
+        }
+        l
+    }
+
+    #[test]
+    fn the_listing_follows_the_settings_and_lights_the_layer_that_moved() {
+        let l = run(false, 1);
+        let v = code_view(&l);
+        let text = v.lines.join("\n");
+        assert!(text.contains(&format!("every {} min", l.params().period_min)));
+        assert!(text.contains(&format!("INTERVAL '{}' MINUTES", l.params().size_min)));
+        assert!(
+            text.contains("WHERE from_offset >= (SELECT MAX(cutoff_offset)"),
+            "the fix serves speed rows from the cut-off on"
+        );
+        assert!(v.note.is_none());
+        // A counted event lights the speed job's lines and only code lines.
+        assert!(!v.active.is_empty());
+        assert!(v.active.iter().all(|&i| !v.lines[i].is_empty()));
+        assert!(v.active.iter().any(|&i| v.lines[i].contains("speed_view")));
+
+        let bad = code_view(&run(true, 1));
+        let text = bad.lines.join("\n");
+        assert!(
+            !text.contains("MAX(cutoff_offset)"),
+            "the note's view has no cut-off"
+        );
+        assert!(bad.note.is_some_and(|n| n.contains("counted twice")));
+    }
+
+    #[test]
+    fn a_served_batch_run_lights_the_serving_view() {
+        let mut l = run(false, 0);
+        let mut served = false;
+        for _ in 0..l.total_steps() {
+            l.step();
+            if l.last().batch_served.is_some() {
+                served = true;
+                break;
+            }
+        }
+        assert!(served, "a batch run is served within the run");
+        let v = code_view(&l);
+        assert!(v
+            .active
+            .iter()
+            .any(|&i| v.lines[i].contains("CREATE OR REPLACE VIEW")));
+    }
+}

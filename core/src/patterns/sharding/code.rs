@@ -205,3 +205,51 @@ pub fn code_view(s: &Sharding) -> CodeView {
     };
     CodeView::tagged("python", title, lines.to_vec(), &[tag], note)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patterns::sharding::ShardingParams;
+    use crate::sim::{Fault, Params, Scenario};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn run(scheme: &str, steps: u64) -> Sharding {
+        let mut p = ShardingParams::default();
+        p.set("scheme", scheme).unwrap();
+        let mut s = Sharding::new(&p, 42).unwrap();
+        for _ in 0..steps {
+            s.step();
+        }
+        s
+    }
+
+    #[test]
+    fn each_scheme_has_its_own_listing_and_only_mod_n_carries_the_notes_mistake() {
+        let mut titles = Vec::new();
+        for scheme in ["modn", "ring", "rendezvous", "jump"] {
+            let v = code_view(&run(scheme, 3));
+            assert_eq!(v.note.is_some(), scheme == "modn", "{scheme}");
+            titles.push(v.title);
+            // A routed order lights the routing lines, which are real code.
+            assert!(!v.active.is_empty(), "{scheme}");
+            assert!(v.active.iter().all(|&i| !v.lines[i].trim().is_empty()));
+        }
+        titles.sort_unstable();
+        titles.dedup();
+        assert_eq!(titles.len(), 4);
+    }
+
+    #[test]
+    fn adding_a_shard_lights_the_change_lines() {
+        let mut s = run("ring", 5);
+        let routed = code_view(&s).active;
+        s.apply(&Fault::new("add-shard")).unwrap();
+        let changed = code_view(&s);
+        assert_ne!(changed.active, routed);
+        assert!(changed
+            .active
+            .iter()
+            .any(|&i| changed.lines[i].contains("def ") || changed.lines[i].contains("self.")));
+    }
+}
