@@ -417,6 +417,8 @@ async function main() {
       out(`built simulation pages: ${built.map((p) => p.route).join(', ') || 'none'}`);
     });
     await measure('nav /', () => navToInteractive(env, '/', 'page-home'));
+    // The quiz reads the bank and simulates its generated questions before it is interactive.
+    await measure('nav /quiz', () => navToInteractive(env, '/quiz', 'page-quiz'));
     for (const p of built) await measure(`nav ${p.route}`, () => navToInteractive(env, p.route, p.root));
     // PIPELAB_BENCH_ONLY=/kappa measures only the big runs whose route contains it.
     const only = process.env.PIPELAB_BENCH_ONLY;
