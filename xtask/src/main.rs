@@ -8,6 +8,7 @@ mod bench;
 mod csp;
 mod ctx;
 mod determinism;
+mod fuzz;
 mod pipeline;
 mod release;
 mod setup;
@@ -34,6 +35,8 @@ commands:
   determinism                     compare the determinism hashes of the native and wasm32 builds
   bench                           criterion benchmarks, the kernel natively and as wasm, and the
                                   in-browser measurements
+  fuzz [--seconds N] [--seed S]   every decoder's fuzz target for N seconds (default 10), release
+                                  mode; crashes are kept in fuzz/crashes/ (see fuzz/README.md)
   help                            this text
 ";
 
@@ -79,6 +82,7 @@ fn run(args: &[String]) -> Result {
             no_args(rest)?;
             bench::run(&ctx)
         }
+        "fuzz" => fuzz::run(&ctx, rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())
