@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::browser;
 use crate::work::WorkBanner;
 
 use crate::pages::{
@@ -27,6 +28,7 @@ pub fn App() -> impl IntoView {
                 <span class="tagline">"data-engineering patterns you can run"</span>
             </nav>
             <WorkBanner />
+            <UpdateBanner />
             <main id="main">
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Home />
@@ -54,5 +56,25 @@ pub fn App() -> impl IntoView {
                 <p>"pipelab runs entirely in your browser: no server, no tracking, works offline."</p>
             </footer>
         </Router>
+    }
+}
+
+/// "A new version is ready — Reload": shown once index.html's service-worker script says a
+/// newer build has been installed beside the running one. Reload lets the new worker take
+/// over, and the script reloads the page when it has.
+#[component]
+fn UpdateBanner() -> impl IntoView {
+    let ready = RwSignal::new(browser::update_waiting());
+    let handle = window_event_listener_untyped("pipelab:update", move |_| ready.set(true));
+    on_cleanup(move || handle.remove());
+    view! {
+        <Show when=move || ready.get()>
+            <div class="banner notice update-ready" data-testid="update-ready" role="status">
+                <p>"A new version of pipelab is ready. "</p>
+                <button type="button" data-testid="update-reload" on:click=|_| browser::dispatch("pipelab:apply-update")>
+                    "Reload to use it"
+                </button>
+            </div>
+        </Show>
     }
 }

@@ -121,13 +121,30 @@ pub fn is_editable_target(ev: &web_sys::KeyboardEvent) -> bool {
         .is_some()
 }
 
-/// Whether the event's target is a button (Space then presses it instead of playing).
+/// Whether the event's target is an element that overflows sideways (so it can scroll).
+pub fn is_sideways_scroller_target(ev: &web_sys::KeyboardEvent) -> bool {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| el.scroll_width() > el.client_width())
+}
+
+/// Whether a key press activates a button: Enter or Space. Call `prevent_default` after, so
+/// Space does not also scroll the page.
+pub fn is_activation(ev: &web_sys::KeyboardEvent) -> bool {
+    matches!(ev.key().as_str(), "Enter" | " ")
+}
+
+/// Whether the event's target is a button, a `role="button"` shape included (Space then
+/// presses it instead of playing).
 pub fn is_button_target(ev: &web_sys::KeyboardEvent) -> bool {
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .map(|el| {
             let tag = el.tag_name().to_ascii_lowercase();
-            tag == "button" || tag == "a" || tag == "summary"
+            tag == "button"
+                || tag == "a"
+                || tag == "summary"
+                || el.get_attribute("role").as_deref() == Some("button")
         })
         .unwrap_or(false)
 }
@@ -156,6 +173,23 @@ pub fn clock_ms() -> u64 {
         ms as u64
     } else {
         0
+    }
+}
+
+/// Whether index.html's service-worker script has announced a newer build waiting to take
+/// over (it keeps the worker in `window.__pipelabUpdate`).
+pub fn update_waiting() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            js_sys::Reflect::get(&w, &wasm_bindgen::JsValue::from_str("__pipelabUpdate")).ok()
+        })
+        .is_some_and(|v| v.is_truthy())
+}
+
+/// Sends a plain event named `name` to `window` (for index.html's own script).
+pub fn dispatch(name: &str) {
+    if let (Some(w), Ok(ev)) = (web_sys::window(), web_sys::Event::new(name)) {
+        let _ = w.dispatch_event(&ev);
     }
 }
 

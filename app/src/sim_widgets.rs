@@ -203,6 +203,9 @@ pub fn SimPage(ui: SimUi, title: &'static str, children: Children) -> impl IntoV
                 e.prevent_default();
                 act(Action::TogglePlay);
             }
+            // A focused region that scrolls sideways (a code listing, a wide table on a
+            // phone) keeps its arrows for scrolling.
+            "ArrowRight" | "ArrowLeft" if browser::is_sideways_scroller_target(&e) => {}
             "ArrowRight" => {
                 e.prevent_default();
                 act(Action::StepForward);

@@ -1311,6 +1311,17 @@ async fn bar_chart_renders_svg_and_offers_download() {
         "Keys per shard — s0: 10, s1: 20, s2: 30"
     );
     assert!(fx.find("chart-load-svg").is_some());
+    // The text alternative as a table: a caption, a header and one row per bar.
+    let cells = |fx: &Fixture<_>| -> Vec<String> {
+        let list = fx
+            .get("chart-load")
+            .query_selector_all("table tbody tr > *")
+            .unwrap();
+        (0..list.length())
+            .filter_map(|i| list.item(i).and_then(|n| n.text_content()))
+            .collect()
+    };
+    assert_eq!(cells(&fx), ["s0", "10", "s1", "20", "s2", "30"]);
 
     let bars = |fx: &Fixture<_>| {
         fx.get("chart-load")
@@ -1329,6 +1340,7 @@ async fn bar_chart_renders_svg_and_offers_download() {
         attr(&img, "aria-label"),
         "Keys per shard — s0: 10, s1: 20, s2: 30, s3: 5"
     );
+    assert_eq!(cells(&fx).len(), 8, "the table follows the data");
     assert_eq!(
         bars(&fx),
         bars_before,

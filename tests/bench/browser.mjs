@@ -19,6 +19,10 @@
 //     long tasks and traced task times while dragging), then 50 scripted seeks back across the range, each timed
 //     until `step` shows the target (checked every frame);
 //   - wasm memory after building such a run and going to its end;
+//   - the same autoplay, seek and memory figures for every pattern page and every compare
+//     view (both designs of a compare view run the million steps);
+//   - at the end, one table of every page's figures beside their targets (first render
+//     ≤ 200 ms, no task over 50 ms, memory ≤ 256 MiB): printed, never failing;
 //   - the wasm kernel: wasmBindings.kernel_checksum(1000000) → events/s.
 
 import { writeFileSync } from 'node:fs';
@@ -50,7 +54,15 @@ const BIG_RUNS = [
   [`/caching?v=1&requests=${BIG_EVENTS}`, 'page-caching', ' /caching'],
   [`/cdc?v=1&changes=${BIG_EVENTS}`, 'page-cdc', ' /cdc'],
   [`/contracts?v=1&records=${BIG_EVENTS}`, 'page-contracts', ' /contracts'],
+  // The compare views run both designs on the same workload: two million-step runs.
+  [`/compare/etl-vs-elt?v=1&rows=${BIG_EVENTS}&runs=1&chunk=1000`, 'page-compare-etl-vs-elt', ' /compare/etl-vs-elt'],
+  [`/compare/lambda-vs-kappa?v=1&events=${BIG_EVENTS}`, 'page-compare-lambda-vs-kappa', ' /compare/lambda-vs-kappa'],
+  [`/compare/modn-vs-ring?v=1&events=${BIG_EVENTS}`, 'page-compare-modn-vs-ring', ' /compare/modn-vs-ring'],
+  [`/compare/hash-vs-range?v=1&rows=${BIG_EVENTS}`, 'page-compare-hash-vs-range', ' /compare/hash-vs-range'],
+  [`/compare/invalidate-vs-write-through?v=1&requests=${BIG_EVENTS}`, 'page-compare-invalidate-vs-write-through', ' /compare/invalidate-vs-write-through'],
 ];
+/** The targets the summary prints each figure beside (issue 10); none of them fails the bench. */
+const TARGETS = { first_render_ms: 200, task_ms: 50, memory_mib: 256 };
 const WAIT_BIG_MS = 120_000;
 
 const results = {};
@@ -402,6 +414,52 @@ async function kernel(env) {
   });
 }
 
+/**
+ * One table of every page's budgets: navigation → interactive, the longest task and frame gap
+ * while autoplaying at max, the wasm memory at the end of a million-step run — each beside its
+ * target, marked ok or OVER. Printed only: speed never fails a build (only the size does).
+ */
+function budgetSummary(built) {
+  const mark = (x, target) => (Number.isFinite(x) ? (x <= target ? 'ok' : 'OVER') : '');
+  const cell = (x, target, unit, digits = 1) => (Number.isFinite(x) ? `${fmt(x, digits)} ${unit} ${mark(x, target)}` : 'n/a');
+  const rows = [];
+  const pages = [
+    { route: '/', root: 'page-home' }, { route: '/quiz', root: 'page-quiz' },
+    ...built.map((p) => ({ route: p.route, root: p.root })),
+  ];
+  for (const { route, root } of pages) {
+    const nav = results[`nav ${route}`]?.median_ms;
+    const runs = BIG_RUNS.filter((b) => b[1] === root);
+    if (!runs.length) {
+      rows.push([route, cell(nav, TARGETS.first_render_ms, 'ms'), '(no run)', '', '(no run)']);
+      continue;
+    }
+    for (const [, , suffix] of runs) {
+      const play = results[`autoplay${suffix}`];
+      const mem = results[`memory${suffix}`];
+      const longest = play && !play.error ? Math.max(play.longest_task_ms, 0) : NaN;
+      rows.push([
+        suffix.trim() || route,
+        cell(nav, TARGETS.first_render_ms, 'ms'),
+        play && !play.error ? (play.long_tasks ? cell(longest, TARGETS.task_ms, 'ms') : `under 50 ms ok`) : 'n/a',
+        play && !play.error ? `${fmt(play.frame_gap_max_ms)} ms (p99 ${fmt(play.frame_gap_p99_ms)})` : 'n/a',
+        mem && !mem.error && mem.wasm_bytes ? cell(mem.wasm_bytes / 1048576, TARGETS.memory_mib, 'MiB') : 'n/a',
+      ]);
+    }
+  }
+  const head = [
+    'page', `nav→interactive (≤ ${TARGETS.first_render_ms} ms)`, `longest task, autoplay max (≤ ${TARGETS.task_ms} ms)`,
+    'frame gap max', `wasm memory after 1,000,000 steps (≤ ${TARGETS.memory_mib} MiB)`,
+  ];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => String(c).padEnd(widths[i])).join(' | ').trimEnd();
+  out('budgets (printed beside their targets; only the size budget fails a build):');
+  out(line(head));
+  out(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) out(line(r));
+  results.budgets = { targets: TARGETS, rows: rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]]))) };
+}
+
 async function main() {
   let env;
   try {
@@ -428,6 +486,7 @@ async function main() {
     }
     await measure('kernel', () => kernel(env));
     await measure('elt_transform', () => eltTransform(env));
+    budgetSummary(built);
   } finally {
     await env.close();
   }

@@ -34,6 +34,15 @@ export const COMPARE_PAIRS = [
   'etl-vs-elt', 'lambda-vs-kappa', 'modn-vs-ring', 'hash-vs-range', 'invalidate-vs-write-through',
 ];
 
+/** Every page of the site: [name, a path with a state worth looking at, root testid]. */
+export const EVERY_PAGE = [
+  ['home', '/', 'page-home'],
+  ['quiz', '/quiz', 'page-quiz'],
+  ...PATTERNS.map((s) => [s, `/${s}?v=1&step=20`, `page-${s}`]),
+  ...COMPARE_PAIRS.map((p) => [`compare-${p}`, `/compare/${p}?v=1&step=20`, `page-compare-${p}`]),
+  ['not-found', '/no-such-page', 'page-not-found'],
+];
+
 /** Viewports the contract cares about. */
 export const MOBILE = { width: 375, height: 667 };
 export const DESKTOP = { width: 1440, height: 900 };
@@ -241,6 +250,7 @@ export const WAIT_MS = 20_000;
  *   allowConsole  array of RegExp: console messages / page errors matching one are tolerated
  *   route         false to observe instead of intercept (benchmarks: no routing overhead)
  *   initScripts   array of functions or strings run before any page script
+ *   serviceWorkers 'allow' to let the site install its service worker (default 'block')
  */
 export class Lab {
   static async create(browser, origin, opts = {}) {
@@ -248,9 +258,9 @@ export class Lab {
       viewport: opts.viewport ?? DESKTOP,
       colorScheme: opts.colorScheme ?? 'light',
       reducedMotion: opts.reducedMotion ?? 'no-preference',
-      // 'block' would make Playwright's own init script log a warning; the resolver rules and
-      // the route below already keep everything on the local origin.
-      serviceWorkers: 'allow',
+      // The site's service worker (dist/sw.js) is blocked unless a test asks for it: each
+      // test starts from a first visit, and the offline tests install it on purpose.
+      serviceWorkers: opts.serviceWorkers ?? 'block',
     });
     context.setDefaultTimeout(WAIT_MS);
     const lab = new Lab(context, origin, opts);
@@ -263,7 +273,8 @@ export class Lab {
   constructor(context, origin, opts) {
     this.context = context;
     this.origin = origin;
-    this.allowConsole = opts.allowConsole ?? [];
+    // Playwright's stand-in for a blocked service-worker registration says so as a warning.
+    this.allowConsole = [...(opts.allowConsole ?? []), /^Service Worker registration blocked by Playwright/];
     /** Console errors and warnings, page errors, crashes: "<kind>: <text>" strings. */
     this.problems = [];
     /** URLs of requests that tried to leave the origin (all aborted when routing). */

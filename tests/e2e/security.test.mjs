@@ -5,6 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DIST_DIR, setup } from './harness.mjs';
@@ -27,7 +28,8 @@ function policyOf(html) {
 
 describe('Content-Security-Policy', () => {
   test('the built index.html allows only its own origin (plus the loader’s hash and wasm compilation)', () => {
-    const policy = policyOf(fs.readFileSync(path.join(DIST_DIR, 'index.html'), 'utf8'));
+    const html = fs.readFileSync(path.join(DIST_DIR, 'index.html'), 'utf8');
+    const policy = policyOf(html);
     assert.deepEqual(policy['default-src'], ["'self'"]);
     assert.deepEqual(policy['connect-src'], ["'self'"]);
     assert.deepEqual(policy['object-src'], ["'none'"]);
@@ -35,8 +37,14 @@ describe('Content-Security-Policy', () => {
     assert.equal(script[0], "'self'");
     assert.ok(script.includes("'wasm-unsafe-eval'"));
     assert.ok(!script.includes("'unsafe-eval'") && !script.includes("'unsafe-inline'"), script.join(' '));
-    const hashes = script.filter((s) => s.startsWith("'sha256-"));
-    assert.equal(hashes.length, 1, 'exactly the inline loader is allowed, by hash');
+    // Exactly the page's own inline scripts (Trunk's loader, the service worker's
+    // registration) are allowed, each by the hash of its text.
+    const hashes = script.filter((s) => s.startsWith("'sha256-")).sort();
+    const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)]
+      .map((m) => `'sha256-${createHash('sha256').update(m[1], 'utf8').digest('base64')}'`)
+      .sort();
+    assert.equal(inline.length, 2, `inline scripts: ${inline.length}`);
+    assert.deepEqual(hashes, inline, 'the hashes allowed are not those of the inline scripts');
     for (const [k, v] of Object.entries(policy)) {
       for (const source of v) assert.ok(!/^https?:|^\*$/.test(source), `${k} allows another origin: ${source}`);
     }

@@ -9,6 +9,7 @@ mod csp;
 mod ctx;
 mod determinism;
 mod fuzz;
+mod offline;
 mod pipeline;
 mod release;
 mod setup;

@@ -1,10 +1,13 @@
-//! The release build of `dist/`: Trunk, then the Content-Security-Policy.
+//! The release build of `dist/`: Trunk, then the Content-Security-Policy, then the
+//! service worker that caches it all for offline use.
 
 use crate::csp;
 use crate::ctx::Ctx;
+use crate::offline;
 use crate::Result;
 
-/// `trunk build --release --offline`, then the CSP meta in `dist/index.html`.
+/// `trunk build --release --offline`, then the CSP meta in `dist/index.html`, then
+/// `dist/sw.js`.
 pub fn build(ctx: &Ctx) -> Result {
     // `--offline` must follow `build`: before it, the flag swallows the sub-command.
     let mut trunk = ctx.command("trunk");
@@ -13,7 +16,11 @@ pub fn build(ctx: &Ctx) -> Result {
         trunk.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", flags);
     }
     ctx.run(&mut trunk)?;
-    add_csp(ctx)
+    // Before the CSP, which allows the registration script by its hash.
+    offline::add_registration(ctx)?;
+    add_csp(ctx)?;
+    // Last: the worker's list and version cover the final bytes of every other file.
+    offline::write_worker(ctx)
 }
 
 /// The wasm32 flags of `.cargo/config.toml` plus a path remap: panic locations embed the

@@ -104,15 +104,20 @@ fn picture(v: &CacheView) -> impl IntoView {
                 inst.l1_capacity,
                 if inst.stale_hot { ", holds an old copy of the hot key" } else { "" }
             );
-            let aria = title.clone();
+            // What the box shows, built once for the texts and the accessible name, which starts
+            // with those words (WCAG 2.5.3, label in name), then the tooltip's detail.
+            let app_text = format!("app {i}");
+            let l1_text = format!("L1 {}/{}", inst.l1_len, inst.l1_capacity);
+            let aria = format!("{app_text}, {l1_text} — {title}");
             view! {
                 <g class=class data-inspect=format!("inst-{i}") tabindex="0" role="button" aria-label=aria>
                     <title>{title}</title>
                     <rect x=format!("{:.1}", x + 3.0) y="34" width=format!("{:.1}", w - 6.0) height="46" rx="4" class="frame" />
-                    <text x=format!("{:.1}", x + w / 2.0) y="48" text-anchor="middle" class="box-label">{format!("app {i}")}</text>
+                    <text x=format!("{:.1}", x + w / 2.0) y="48" text-anchor="middle" class="box-label">{app_text}</text>
+                    {" "} // keeps the two texts apart as words in the text content
                     <rect x=format!("{:.1}", x + 8.0) y="60" width=format!("{:.1}", (w - 16.0).max(1.0)) height="10" class="bar-bg" />
                     <rect x=format!("{:.1}", x + 8.0) y="60" width=format!("{fill:.1}") height="10" class="bar-fill" />
-                    <text x=format!("{:.1}", x + w / 2.0) y="78" text-anchor="middle" class="box-sub">{format!("L1 {}/{}", inst.l1_len, inst.l1_capacity)}</text>
+                    <text x=format!("{:.1}", x + w / 2.0) y="78" text-anchor="middle" class="box-sub">{l1_text}</text>
                 </g>
             }
         })
@@ -126,6 +131,18 @@ fn picture(v: &CacheView) -> impl IntoView {
         }
         _ => None,
     };
+    // The L2 and database boxes: their visible words, reused as the start of their names.
+    let l2_text = if v.l2_up {
+        "L2 (shared)"
+    } else {
+        "L2 — DOWN"
+    };
+    let l2_label = format!("{l2_text}: {} of {} entries", v.l2_len, v.l2_capacity);
+    let db_sub = format!(
+        "{} reads in flight · {} writes queued",
+        v.in_flight, v.pending_writes
+    );
+    let db_label = format!("database, {db_sub}");
     view! {
         <g class=if stale { "order-chip refused" } else { "order-chip" }>
             <rect x="10" y="6" width="380" height="20" rx="4" />
@@ -134,17 +151,18 @@ fn picture(v: &CacheView) -> impl IntoView {
         {boxes}
         {path.map(|d| view! { <path d=d class=if stale { "route-arrow stale" } else { "route-arrow" } /> })}
         <g class=format!("cache-box l2{}{}", if v.l2_up { "" } else { " down" }, if served == Some(Served::L2) { " just-moved" } else { "" })
-            data-inspect="l2" tabindex="0" role="button" aria-label=format!("L2: {} of {} entries{}", v.l2_len, v.l2_capacity, if v.l2_up { "" } else { ", down" })>
+            data-inspect="l2" tabindex="0" role="button" aria-label=l2_label>
             <rect x="90" y="104" width="220" height="34" rx="4" class="frame" />
-            <text x="200" y="117" text-anchor="middle" class="box-label">{if v.l2_up { "L2 (shared)".to_string() } else { "L2 — DOWN".to_string() }}</text>
+            <text x="200" y="117" text-anchor="middle" class="box-label">{l2_text}</text>
             <rect x="100" y="124" width="200" height="8" class="bar-bg" />
             <rect x="100" y="124" width=format!("{l2_fill:.1}") height="8" class="bar-fill" />
         </g>
         <g class=format!("cache-box db{}", if matches!(served, Some(Served::Db) | Some(Served::Coalesced)) { " just-moved" } else { "" })
-            data-inspect="db" tabindex="0" role="button" aria-label=format!("Database: {} reads in flight", v.in_flight)>
+            data-inspect="db" tabindex="0" role="button" aria-label=db_label>
             <rect x="120" y="146" width="160" height="34" rx="4" class="frame" />
             <text x="200" y="160" text-anchor="middle" class="box-label">"database"</text>
-            <text x="200" y="174" text-anchor="middle" class="box-sub">{format!("{} reads in flight · {} writes queued", v.in_flight, v.pending_writes)}</text>
+            {" "} // keeps the two texts apart as words in the text content
+            <text x="200" y="174" text-anchor="middle" class="box-sub">{db_sub}</text>
         </g>
     }
 }
@@ -457,7 +475,7 @@ pub fn CachingPage() -> impl IntoView {
                     <section class="panel" aria-label="Picture">
                         <h2>"Instances, L2, the database — and the last request's path"</h2>
                         <div class="diagram" data-testid="diagram">
-                            <svg viewBox="0 0 400 186" role="img" class="cache-svg" aria-label=move || view.with(summary)
+                            <svg viewBox="0 0 400 186" role="group" class="cache-svg" aria-label=move || view.with(summary)
                                 on:click=move |ev| if let Some(k) = crate::browser::inspect_target(&ev) { pick(&k, inspect) }
                                 on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " {
                                     if let Some(k) = crate::browser::inspect_target(&ev) { ev.prevent_default(); pick(&k, inspect) }

@@ -142,13 +142,21 @@ fn picture(v: &CdcView, feed: &pipelab_core::patterns::cdc::feed::Feed) -> impl 
                 class.push_str(" stalled");
             }
             let waiting = p.len.saturating_sub(p.position);
-            let aria = format!(
+            let title = format!(
                 "Partition {i}: {} events, {} waiting{}",
                 p.len,
                 waiting,
                 if p.stalled { ", stalled" } else { "" }
             );
-            let title = aria.clone();
+            // The name starts with the bar's visible words, "p0 · 0" (WCAG 2.5.3, label in
+            // name), then spells them out.
+            let short_text = format!("p{i} · {waiting}");
+            let aria = format!(
+                "{short_text}: partition {i}, {} events, {} waiting{}",
+                p.len,
+                waiting,
+                if p.stalled { ", stalled" } else { "" }
+            );
             view! {
                 <g class=class data-inspect=format!("p-{i}") tabindex="0" role="button" aria-label=aria>
                     <title>{title}</title>
@@ -156,7 +164,7 @@ fn picture(v: &CdcView, feed: &pipelab_core::patterns::cdc::feed::Feed) -> impl 
                     <rect x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{fill:.1}") height=format!("{h:.1}") class="bar-fill" />
                     <rect x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{read:.1}") height=format!("{h:.1}") class="bar-read" />
                     <line x1=format!("{:.1}", x + committed) x2=format!("{:.1}", x + committed) y1=format!("{y:.1}") y2=format!("{:.1}", y + h) class="committed" />
-                    <text x=format!("{:.1}", x + w + 5.0) y=format!("{:.1}", y + h / 2.0 + 3.0) class="box-sub">{format!("p{i} · {waiting}")}</text>
+                    <text x=format!("{:.1}", x + w + 5.0) y=format!("{:.1}", y + h / 2.0 + 3.0) class="box-sub">{short_text}</text>
                 </g>
             }
         })
@@ -179,52 +187,86 @@ fn picture(v: &CdcView, feed: &pipelab_core::patterns::cdc::feed::Feed) -> impl 
         if v.diffs.poll_wrong > 0 { " stale" } else { "" }
     );
     let polled_now = matches!(&v.last, Last::Step { poll: Some(_), .. });
+    // Each box's visible lines, built once for its texts and for its accessible name, which
+    // reads them in order (WCAG 2.5.3, label in name).
+    let source_rows = format!("{} rows", count(v.source_live));
+    let source_wal = format!("WAL {}", lsn_text(v.wal_head_lsn));
+    let source_label = format!("source, {source_rows}, {source_wal}");
+    let behind = format!("{} behind", count(v.wal_backlog));
+    let saved = format!("saved {}", v.saved_lsn.map_or("—".into(), lsn_text));
+    let connector_label = format!("connector, {phase}, {behind}, {saved}");
+    let target_rows = format!("{} rows", count(v.target_live));
+    let target_lagging = format!("{} on the way", count(v.diffs.lagging));
+    let target_wrong = format!("{} wrong", count(v.diffs.wrong));
+    let target_label = format!("sink → target, {target_rows}, {target_lagging}, {target_wrong}");
+    let polls = format!("{} polls", count(v.stats.polls));
+    let missed = format!(
+        "missed {} deletes, {} updates",
+        count(v.stats.missed_deletes),
+        count(v.stats.missed_overwritten)
+    );
+    let poller_label = format!("poller (updated_at), {polls}, {missed}");
+    let polled_rows = format!("{} rows", count(v.polled_live));
+    let polled_kept = format!("{} deleted kept", count(v.diffs.poll_wrong));
+    let polled_label = format!("polled copy, {polled_rows}, {polled_kept}");
     view! {
         <g class=if bad { "order-chip refused" } else { "order-chip" }>
             <rect x="4" y="4" width="392" height="18" rx="4" />
             <text x="200" y="16" text-anchor="middle">{label}</text>
         </g>
         <g class=format!("cache-box{}", if matches!(v.last, Last::Step { .. }) { " just-moved" } else { "" }) data-inspect="source" tabindex="0" role="button"
-            aria-label=format!("Source: {} rows, WAL at {}", v.source_live, lsn_text(v.wal_head_lsn))>
+            aria-label=source_label>
             <rect x="4" y="34" width="82" height="60" rx="4" class="frame" />
             <text x="45" y="48" text-anchor="middle" class="box-label">"source"</text>
-            <text x="45" y="62" text-anchor="middle" class="box-sub">{format!("{} rows", count(v.source_live))}</text>
-            <text x="45" y="76" text-anchor="middle" class="box-sub">{format!("WAL {}", lsn_text(v.wal_head_lsn))}</text>
+            {" "} // keeps the lines apart as words in the text content
+            <text x="45" y="62" text-anchor="middle" class="box-sub">{source_rows}</text>
+            {" "}
+            <text x="45" y="76" text-anchor="middle" class="box-sub">{source_wal}</text>
         </g>
         <path d="M86 64 L100 64" class="route-arrow" />
         <g class=format!("cache-box{}", if produced_to.is_empty() { "" } else { " just-moved" }) data-inspect="connector" tabindex="0" role="button"
-            aria-label=format!("Connector: {phase}, {} records behind", v.wal_backlog)>
+            aria-label=connector_label>
             <rect x="100" y="34" width="82" height="60" rx="4" class="frame" />
             <text x="141" y="48" text-anchor="middle" class="box-label">"connector"</text>
-            <text x="141" y="62" text-anchor="middle" class="box-sub">{phase.clone()}</text>
-            <text x="141" y="76" text-anchor="middle" class="box-sub">{format!("{} behind", count(v.wal_backlog))}</text>
-            <text x="141" y="88" text-anchor="middle" class="box-sub">{format!("saved {}", v.saved_lsn.map_or("—".into(), lsn_text))}</text>
+            {" "}
+            <text x="141" y="62" text-anchor="middle" class="box-sub">{phase}</text>
+            {" "}
+            <text x="141" y="76" text-anchor="middle" class="box-sub">{behind}</text>
+            {" "}
+            <text x="141" y="88" text-anchor="middle" class="box-sub">{saved}</text>
         </g>
         <path d="M182 64 L194 64" class="route-arrow" />
         {bars}
         <g class=target_class data-inspect="target" tabindex="0" role="button"
-            aria-label=format!("Log target: {} rows, {} on their way, {} wrong", v.target_live, v.diffs.lagging, v.diffs.wrong)>
+            aria-label=target_label>
             <rect x="318" y="34" width="78" height="60" rx="4" class="frame" />
             <text x="357" y="48" text-anchor="middle" class="box-label">"sink → target"</text>
-            <text x="357" y="62" text-anchor="middle" class="box-sub">{format!("{} rows", count(v.target_live))}</text>
-            <text x="357" y="76" text-anchor="middle" class="box-sub">{format!("{} on the way", count(v.diffs.lagging))}</text>
-            <text x="357" y="88" text-anchor="middle" class="box-sub">{format!("{} wrong", count(v.diffs.wrong))}</text>
+            {" "}
+            <text x="357" y="62" text-anchor="middle" class="box-sub">{target_rows}</text>
+            {" "}
+            <text x="357" y="76" text-anchor="middle" class="box-sub">{target_lagging}</text>
+            {" "}
+            <text x="357" y="88" text-anchor="middle" class="box-sub">{target_wrong}</text>
         </g>
         <path d="M45 94 L45 150 L100 150" class="route-arrow poll" />
         <g class=format!("cache-box{}", if polled_now { " just-moved" } else { "" }) data-inspect="poller" tabindex="0" role="button"
-            aria-label=format!("Poller: {} polls, {} changes missed", v.stats.polls, v.stats.missed_deletes + v.stats.missed_overwritten)>
+            aria-label=poller_label>
             <rect x="100" y="126" width="130" height="48" rx="4" class="frame" />
             <text x="165" y="140" text-anchor="middle" class="box-label">"poller (updated_at)"</text>
-            <text x="165" y="154" text-anchor="middle" class="box-sub">{format!("{} polls", count(v.stats.polls))}</text>
-            <text x="165" y="167" text-anchor="middle" class="box-sub">{format!("missed {} deletes, {} updates", count(v.stats.missed_deletes), count(v.stats.missed_overwritten))}</text>
+            {" "}
+            <text x="165" y="154" text-anchor="middle" class="box-sub">{polls}</text>
+            {" "}
+            <text x="165" y="167" text-anchor="middle" class="box-sub">{missed}</text>
         </g>
         <path d="M230 150 L318 150" class="route-arrow poll" />
         <g class=polled_class data-inspect="polled" tabindex="0" role="button"
-            aria-label=format!("Polled copy: {} rows, {} deleted rows kept", v.polled_live, v.diffs.poll_wrong)>
+            aria-label=polled_label>
             <rect x="318" y="126" width="78" height="48" rx="4" class="frame" />
             <text x="357" y="140" text-anchor="middle" class="box-label">"polled copy"</text>
-            <text x="357" y="154" text-anchor="middle" class="box-sub">{format!("{} rows", count(v.polled_live))}</text>
-            <text x="357" y="167" text-anchor="middle" class="box-sub">{format!("{} deleted kept", count(v.diffs.poll_wrong))}</text>
+            {" "}
+            <text x="357" y="154" text-anchor="middle" class="box-sub">{polled_rows}</text>
+            {" "}
+            <text x="357" y="167" text-anchor="middle" class="box-sub">{polled_kept}</text>
         </g>
     }
 }
@@ -470,7 +512,7 @@ pub fn CdcPage() -> impl IntoView {
                     <section class="panel" aria-label="Picture">
                         <h2>"Source, connector, topic, sink — and the poller"</h2>
                         <div class="diagram" data-testid="diagram">
-                            <svg viewBox="0 0 400 180" role="img" class="cache-svg cdc-svg" aria-label=move || view.with(summary)
+                            <svg viewBox="0 0 400 180" role="group" class="cache-svg cdc-svg" aria-label=move || view.with(summary)
                                 on:click=move |ev| if let Some(k) = crate::browser::inspect_target(&ev) { pick(&k, inspect) }
                                 on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " {
                                     if let Some(k) = crate::browser::inspect_target(&ev) { ev.prevent_default(); pick(&k, inspect) }
@@ -494,7 +536,7 @@ pub fn CdcPage() -> impl IntoView {
                             {move || match event() {
                                 Some((k, v)) => view! {
                                     <p class="hint">{format!("Key: {k}")}</p>
-                                    <pre class="json">{v}</pre>
+                                    <pre class="json" tabindex="0" role="region" aria-label="The event as JSON">{v}</pre>
                                 }.into_any(),
                                 None => view! { <p class="hint">"No event produced at this step (the connector has caught up, or nothing happened yet)."</p> }.into_any(),
                             }}

@@ -52,15 +52,23 @@ fn side_view(side: Side, v: &PartView, picked: Picked, answers: Truth) -> impl I
         } else {
             format!("{prefix}-part-{i}")
         };
-        let aria = format!("Inspect {name}");
+        // The name starts with the bar's visible words, its name and count (WCAG 2.5.3,
+        // label in name); only a partition's bar opens the inspect panel.
+        let rows_text = count(rows);
+        let aria = if i == usize::MAX {
+            format!("{name}, {rows_text} inserts")
+        } else {
+            format!("{name}, {rows_text} rows — inspect")
+        };
         view! {
             <g class=class data-inspect=key role="button" tabindex="0" aria-label=aria
                 on:click=move |_| if i != usize::MAX { picked.set(Some((side, i))) }
-                on:keydown=move |ev| if ev.key() == "Enter" && i != usize::MAX { picked.set(Some((side, i))) }>
+                on:keydown=move |ev| if crate::browser::is_activation(&ev) && i != usize::MAX { ev.prevent_default(); picked.set(Some((side, i))) }>
                 <text x="0" y=format!("{:.0}", y + 13.0) class="bar-label">{name}</text>
+                {" "} // keeps the name and the count apart as words in the text content
                 <rect x="110" y=format!("{y:.0}") width="170" height="14" rx="3" class="bar-bg" />
                 <rect x="110" y=format!("{y:.0}") width=format!("{width:.1}") height="14" rx="3" class="bar-fill" />
-                <text x="330" y=format!("{:.0}", y + 13.0) text-anchor="end" class="bar-value">{count(rows)}</text>
+                <text x="330" y=format!("{:.0}", y + 13.0) text-anchor="end" class="bar-value">{rows_text}</text>
             </g>
         }
     };
@@ -97,7 +105,7 @@ fn side_view(side: Side, v: &PartView, picked: Picked, answers: Truth) -> impl I
         .into_any(),
     );
     view! {
-        <svg class="shard-bars" viewBox=format!("0 0 330 {height}") role="img" aria-label="Rows per partition">{bars}</svg>
+        <svg class="shard-bars" viewBox=format!("0 0 330 {height}") role="group" aria-label="Rows per partition">{bars}</svg>
         <dl class="stats">
             <div><dt>"Biggest / mean"</dt><dd data-testid=format!("{prefix}-imbalance")>{format!("{:.2}", v.max_over_mean)}</dd></div>
             <div><dt>"Refused inserts"</dt><dd data-testid=format!("{prefix}-refused")>{count(v.rejected)}</dd></div>
@@ -127,7 +135,7 @@ fn diff_view(d: &PartDiff) -> impl IntoView {
         .collect_view();
     let differ = d.queries.iter().filter(|q| q.a_rows != q.b_rows).count();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Side by side">
             <table class="mini">
                 <caption>"The same queries on both tables: rows read (partitions) and rows returned"</caption>
                 <thead><tr><th>"Query"</th><th>"A reads"</th><th>"B reads"</th><th>"A returns"</th><th>"B returns"</th><th>""</th></tr></thead>

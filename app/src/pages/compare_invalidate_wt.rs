@@ -73,7 +73,7 @@ fn side_view(
         .collect_view();
     view! {
         <svg class="shard-bars" viewBox="0 0 330 70" role="img" aria-label="Where reads were answered" data-inspect=format!("{prefix}-levels")
-            tabindex="0" on:click=move |_| picked.set(Some(side)) on:keydown=move |ev| if ev.key() == "Enter" { picked.set(Some(side)) }>{bars}</svg>
+            tabindex="0" on:click=move |_| picked.set(Some(side)) on:keydown=move |ev| if crate::browser::is_activation(&ev) { ev.prevent_default(); picked.set(Some(side)) }>{bars}</svg>
         <dl class="stats">
             <div><dt>"Stale reads"</dt><dd data-testid=format!("{prefix}-stale")>{count(v.stats.stale)}</dd></div>
             <div><dt>"Database reads"</dt><dd data-testid=format!("{prefix}-db-reads")>{count(v.stats.db_reads)}</dd></div>
@@ -89,7 +89,7 @@ fn diff_view(d: &CacheDiff) -> impl IntoView {
         view! { <tr><td>{name}</td><td>{f(&d.a)}</td><td>{f(&d.b)}</td></tr> }
     };
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Side by side">
             <table class="mini">
                 <caption>"The same requests, two write strategies"</caption>
                 <thead><tr><th>""</th><th>"A: invalidate"</th><th>"B: write-through"</th></tr></thead>

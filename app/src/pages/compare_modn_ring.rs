@@ -45,16 +45,20 @@ fn side_view(side: Side, v: &ShardingView, picked: Picked) -> impl IntoView {
             let width = 180.0 * s.keys as f64 / max as f64;
             let id = s.id;
             let name = format!("shard {}{}", s.id, if s.is_new { " (new)" } else { "" });
+            // The name starts with the bar's visible words, its name and count (WCAG 2.5.3).
+            let keys = count(s.keys);
+            let label = format!("{name}, {keys} keys — inspect");
             view! {
                 <g class=if s.is_target { "shard-bar target" } else { "shard-bar" }
                     data-inspect=format!("{prefix}-shard-{id}") role="button" tabindex="0"
-                    aria-label=format!("Inspect shard {id}")
+                    aria-label=label
                     on:click=move |_| picked.set(Some(id))
-                    on:keydown=move |ev| if ev.key() == "Enter" { picked.set(Some(id)) }>
+                    on:keydown=move |ev| if crate::browser::is_activation(&ev) { ev.prevent_default(); picked.set(Some(id)) }>
                     <text x="0" y=format!("{:.0}", y + 14.0) class="bar-label">{name}</text>
+                    {" "} // keeps the name and the count apart as words in the text content
                     <rect x="90" y=format!("{y:.0}") width="180" height="16" rx="3" class="bar-bg" />
                     <rect x="90" y=format!("{y:.0}") width=format!("{width:.1}") height="16" rx="3" class=format!("arc s{}", id % 10) />
-                    <text x="330" y=format!("{:.0}", y + 14.0) text-anchor="end" class="bar-value">{count(s.keys)}</text>
+                    <text x="330" y=format!("{:.0}", y + 14.0) text-anchor="end" class="bar-value">{keys}</text>
                 </g>
             }
         })
@@ -68,7 +72,7 @@ fn side_view(side: Side, v: &ShardingView, picked: Picked) -> impl IntoView {
         )
     });
     view! {
-        <svg class="shard-bars" viewBox=format!("0 0 330 {height}") role="img" aria-label="Keys per shard">{bars}</svg>
+        <svg class="shard-bars" viewBox=format!("0 0 330 {height}") role="group" aria-label="Keys per shard">{bars}</svg>
         <dl class="stats">
             <div><dt>"Keys: max / mean"</dt><dd data-testid=format!("{prefix}-imbalance")>{format!("{:.2}", v.keys_max_over_mean)}</dd></div>
             <div><dt>"Last shard change"</dt><dd data-testid=format!("{prefix}-moved")>{moved.unwrap_or_else(|| "—".into())}</dd></div>

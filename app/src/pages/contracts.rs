@@ -86,38 +86,53 @@ fn picture(v: &ContractView, rules: usize) -> impl IntoView {
     } else {
         format!("{live} drift{}", if live == 1 { "" } else { "s" })
     };
+    // Each box's visible lines, built once for its texts and for its accessible name, which
+    // reads them in order (WCAG 2.5.3, label in name).
+    let contract_text = format!("contract v{}", v.version);
+    let rules_text = format!("{rules} cross-field rules");
+    let accepted_text = count(v.accepted);
+    let dead_text = format!("{} · {} violations", count(v.dead), count(v.violations));
+    let producer_label = format!("producer, {drift_text}");
+    let validator_label = format!("validator, {contract_text}, {rules_text}");
+    let accepted_label = format!("accepted, {accepted_text} records");
+    let dead_label = format!("dead letters, {dead_text} ({} records)", count(v.dead));
     view! {
         <g class=if bad { "order-chip refused" } else { "order-chip" }>
             <rect x="4" y="4" width="392" height="18" rx="4" />
             <text x="200" y="16" text-anchor="middle">{label}</text>
         </g>
         <g class=format!("cache-box{}{}", if matches!(v.last, Last::Drift(_) | Last::Rollback(_)) { " just-moved" } else { "" }, if live == 0 { "" } else { " stale" })
-            data-inspect="producer" tabindex="0" role="button" aria-label=format!("Producer: {drift_text}")>
+            data-inspect="producer" tabindex="0" role="button" aria-label=producer_label>
             <rect x="6" y="50" width="90" height="56" rx="4" class="frame" />
             <text x="51" y="70" text-anchor="middle" class="box-label">"producer"</text>
-            <text x="51" y="86" text-anchor="middle" class="box-sub">{drift_text.clone()}</text>
+            {" "} // keeps the lines apart as words in the text content
+            <text x="51" y="86" text-anchor="middle" class="box-sub">{drift_text}</text>
         </g>
         <path d="M96 78 L150 78" class="route-arrow" />
         <g class=format!("cache-box{}", if matches!(v.last, Last::Record { .. }) { " just-moved" } else { "" })
-            data-inspect="validator" tabindex="0" role="button" aria-label=format!("Validator: contract v{}, {rules} rules", v.version)>
+            data-inspect="validator" tabindex="0" role="button" aria-label=validator_label>
             <rect x="150" y="50" width="100" height="56" rx="4" class="frame" />
             <text x="200" y="70" text-anchor="middle" class="box-label">"validator"</text>
-            <text x="200" y="86" text-anchor="middle" class="box-sub">{format!("contract v{}", v.version)}</text>
-            <text x="200" y="98" text-anchor="middle" class="box-sub">{format!("{rules} cross-field rules")}</text>
+            {" "}
+            <text x="200" y="86" text-anchor="middle" class="box-sub">{contract_text}</text>
+            {" "}
+            <text x="200" y="98" text-anchor="middle" class="box-sub">{rules_text}</text>
         </g>
         <path d="M250 70 L300 44" class="route-arrow" />
         <path d="M250 88 L300 118" class="route-arrow" />
         <g class=format!("cache-box{}", if moved(false) { " just-moved" } else { "" }) data-inspect="accepted" tabindex="0" role="button"
-            aria-label=format!("Accepted: {} records", v.accepted)>
+            aria-label=accepted_label>
             <rect x="300" y="26" width="94" height="40" rx="4" class="frame" />
             <text x="347" y="42" text-anchor="middle" class="box-label">"accepted"</text>
-            <text x="347" y="57" text-anchor="middle" class="box-sub">{count(v.accepted)}</text>
+            {" "}
+            <text x="347" y="57" text-anchor="middle" class="box-sub">{accepted_text}</text>
         </g>
         <g class=format!("cache-box{}{}", if moved(true) { " just-moved" } else { "" }, if v.dead > 0 { " stale" } else { "" }) data-inspect="dead" tabindex="0" role="button"
-            aria-label=format!("Dead letters: {} records, {} violations", v.dead, v.violations)>
+            aria-label=dead_label>
             <rect x="300" y="98" width="94" height="40" rx="4" class="frame" />
             <text x="347" y="114" text-anchor="middle" class="box-label">"dead letters"</text>
-            <text x="347" y="129" text-anchor="middle" class="box-sub">{format!("{} · {} violations", count(v.dead), count(v.violations))}</text>
+            {" "}
+            <text x="347" y="129" text-anchor="middle" class="box-sub">{dead_text}</text>
         </g>
     }
 }
@@ -589,7 +604,7 @@ pub fn ContractsPage() -> impl IntoView {
                     <section class="panel" aria-label="Picture">
                         <h2>"Producer, validator, accepted and dead letters"</h2>
                         <div class="diagram" data-testid="diagram">
-                            <svg viewBox="0 0 400 144" role="img" class="cache-svg" aria-label=move || view.with(summary)
+                            <svg viewBox="0 0 400 144" role="group" class="cache-svg" aria-label=move || view.with(summary)
                                 on:click=move |ev| if let Some(k) = crate::browser::inspect_target(&ev) { pick(&k, inspect) }
                                 on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " {
                                     if let Some(k) = crate::browser::inspect_target(&ev) { ev.prevent_default(); pick(&k, inspect) }
@@ -603,7 +618,7 @@ pub fn ContractsPage() -> impl IntoView {
                     </section>
                     <section class="panel" aria-label="The last record">
                         <h2>"The last record"</h2>
-                        <pre class="json" data-testid="record-json">{move || view.with(|v| v.record.clone().unwrap_or_else(|| "No record yet.".into()))}</pre>
+                        <pre class="json" data-testid="record-json" tabindex="0" role="region" aria-label="The record as JSON">{move || view.with(|v| v.record.clone().unwrap_or_else(|| "No record yet.".into()))}</pre>
                         <ul data-testid="violations" class="violations">
                             {move || {
                                 let vs = last_violations();

@@ -76,13 +76,15 @@ fn node(
     sub: String,
     inspect: RwSignal<Option<Inspect>>,
 ) -> AnyView {
-    let label = format!("Inspect {title}");
+    // The accessible name starts with the words the box shows (WCAG 2.5.3, label in name).
+    let label = format!("{title}, {sub} — inspect");
     view! {
         <g class=format!("box {class}") data-inspect=format!("box-{id}") role="button" tabindex="0" aria-label=label
             on:click=move |_| inspect.set(Some(Inspect::Box(id)))
             on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); inspect.set(Some(Inspect::Box(id))) }>
             <rect x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{w:.1}") height="34" rx="4" />
             <text x=format!("{:.1}", x + 5.0) y=format!("{:.1}", y + 13.0) class="layer-title">{title}</text>
+            {" "} // keeps the two lines apart as words in the text content
             <text x=format!("{:.1}", x + 5.0) y=format!("{:.1}", y + 26.0) class="layer-sub">{sub}</text>
         </g>
     }
@@ -563,7 +565,7 @@ pub fn EtlEltPage() -> impl IntoView {
                     <section class="panel" aria-label="Picture">
                         <h2>"Source, extract, and the three paths into the warehouse"</h2>
                         <div class="diagram stream" data-testid="diagram">
-                            <svg viewBox="0 0 380 232" role="img" class="stream-svg es-svg etl-svg" aria-label=summary>
+                            <svg viewBox="0 0 380 232" role="group" class="stream-svg es-svg etl-svg" aria-label=summary>
                                 {move || view.with(|v| etl_svg(v, inspect))}
                             </svg>
                             <p class="legend">

@@ -47,15 +47,20 @@ pub fn event_cell(
     at: CellBox,
     pick: Callback<()>,
 ) -> AnyView {
-    let label = title.clone();
+    // What the cell shows, built once for the texts and the accessible name, which starts
+    // with those words (WCAG 2.5.3, label in name) and goes on with the tooltip's detail.
+    let order_text = format!("#{order}");
+    let kind_text = short_name(name);
+    let label = format!("{order_text} {kind_text}, {title}");
     let mid = at.x + at.w / 2.0;
     view! {
         <g class=class data-inspect=format!("event-{pos}") tabindex="0" role="button" aria-label=label
             on:click=move |_| pick.run(())
-            on:keydown=move |ev| if ev.key() == "Enter" { pick.run(()) }>
+            on:keydown=move |ev| if crate::browser::is_activation(&ev) { ev.prevent_default(); pick.run(()) }>
             <rect x=format!("{:.1}", at.x + 1.0) y=format!("{:.1}", at.y) width=format!("{:.1}", at.w - 2.0) height=format!("{:.1}", at.h) rx="3" />
-            <text x=format!("{mid:.1}") y=format!("{:.1}", at.y + at.h * 0.4) class="cell-order">{format!("#{order}")}</text>
-            <text x=format!("{mid:.1}") y=format!("{:.1}", at.y + at.h * 0.8) class="cell-kind">{short_name(name)}</text>
+            <text x=format!("{mid:.1}") y=format!("{:.1}", at.y + at.h * 0.4) class="cell-order">{order_text}</text>
+            {" "} // keeps the two lines apart as words in the text content
+            <text x=format!("{mid:.1}") y=format!("{:.1}", at.y + at.h * 0.8) class="cell-kind">{kind_text}</text>
             <title>{title}</title>
         </g>
     }

@@ -615,15 +615,15 @@ pub fn EventSourcingPage() -> impl IntoView {
                     <section class="panel" aria-label="Picture">
                         <h2>"Commands, the write model, the log and the snapshot store"</h2>
                         <div class="diagram stream" data-testid="diagram">
-                            <svg viewBox="0 0 380 216" role="img" class="stream-svg es-svg" aria-label=summary>
+                            <svg viewBox="0 0 380 216" role="group" class="stream-svg es-svg" aria-label=summary>
                                 {move || view.with(|v| es_svg(v, inspect))}
                             </svg>
                             <p class="legend">
-                                <span class="key ev-created">"■ created"</span>
-                                <span class="key ev-item">"■ item added"</span>
-                                <span class="key ev-paid">"■ paid"</span>
-                                <span class="key ev-shipped">"■ shipped"</span>
-                                <span class="key ev-cancelled">"■ cancelled"</span>
+                                <span class="key ev-created"><span class="sw">"■"</span>" created"</span>
+                                <span class="key ev-item"><span class="sw">"■"</span>" item added"</span>
+                                <span class="key ev-paid"><span class="sw">"■"</span>" paid"</span>
+                                <span class="key ev-shipped"><span class="sw">"■"</span>" shipped"</span>
+                                <span class="key ev-cancelled"><span class="sw">"■"</span>" cancelled"</span>
                                 <span class="key">"dashed: schema v1 · outlined: the last command's order"</span>
                             </p>
                             <p class="hint">{summary}</p>

@@ -269,12 +269,12 @@ fn StreamDiagram(view: Memo<KappaView>, inspect: RwSignal<Option<Inspect>>) -> i
                 {move || view.with(log_strip)}
             </svg>
             <p class="legend">
-                <span class="key counted">"● counted"</span>
-                <span class="key late">"● late"</span>
-                <span class="key partly">"● partly late"</span>
-                <span class="key dup">"● repeat"</span>
-                <span class="key wm">"— watermark"</span>
-                <span class="key diag">"┄ on time (event = processing)"</span>
+                <span class="key counted"><span class="sw">"●"</span>" counted"</span>
+                <span class="key late"><span class="sw">"●"</span>" late"</span>
+                <span class="key partly"><span class="sw">"●"</span>" partly late"</span>
+                <span class="key dup"><span class="sw">"●"</span>" repeat"</span>
+                <span class="key wm"><span class="sw">"—"</span>" watermark"</span>
+                <span class="key diag"><span class="sw">"┄"</span>" on time (event = processing)"</span>
                 <button class="small" data-testid="diagram-svg" on:click=export>"⤓ SVG"</button>
             </p>
             <p class="hint">{summary}</p>

@@ -210,7 +210,8 @@ fn lake_svg(
         } else {
             format!("{} file{}", count(*live as u64), if *live == 1 { "" } else { "s" })
         };
-        let label = format!("Inspect the {} table", layer.name());
+        // The accessible name starts with the lane's visible words (WCAG 2.5.3, label in name).
+        let lane_label = format!("{title}, {sub} — inspect the {} table", layer.name());
         let scale = match layer {
             Layer::Bronze => file_rows.max(1) as f64,
             Layer::Silver => target.max(1) as f64,
@@ -251,9 +252,10 @@ fn lake_svg(
             })
             .collect_view();
         view! {
-            <g class=format!("box lane {}", lane_class(layer)) data-inspect=format!("lane-{}", layer.name()) role="button" tabindex="0" aria-label=label>
+            <g class=format!("box lane {}", lane_class(layer)) data-inspect=format!("lane-{}", layer.name()) role="button" tabindex="0" aria-label=lane_label>
                 <rect x="4" y=format!("{y:.1}") width="78" height="34" rx="4" />
                 <text x="9" y=format!("{:.1}", y + 14.0) class="layer-title">{title}</text>
+                {" "} // keeps the two lines apart as words in the text content
                 <text x="9" y=format!("{:.1}", y + 27.0) class="layer-sub">{sub}</text>
             </g>
             {rects}
@@ -274,11 +276,15 @@ fn lake_svg(
             }
         })
         .collect_view();
-    let landing = format!("{} / {} rows", v.landing, file_rows);
+    let landing = format!(
+        "landing (next bronze file): {} / {} rows",
+        v.landing, file_rows
+    );
+    let landing_label = format!("{landing} — inspect the landing buffer");
     view! {
         {lanes}
-        <g class="box landing" data-inspect="landing" role="button" tabindex="0" aria-label="Inspect the landing buffer">
-            <text x="4" y="174" class="axis-label">"landing (next bronze file): "{landing}</text>
+        <g class="box landing" data-inspect="landing" role="button" tabindex="0" aria-label=landing_label>
+            <text x="4" y="174" class="axis-label">{landing}</text>
         </g>
         <text x="4" y="155" class="axis-label">"silver snapshots"</text>
         {dots}
@@ -318,7 +324,7 @@ fn file_detail(s: &Lakehouse, id: FileId) -> AnyView {
     let more = (f.rows as usize).saturating_sub(rows.len());
     view! {
         <span>{head}</span>
-        <div class="table-wrap"><table class="mini">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="The file’s rows"><table class="mini">
             <thead><tr>{columns.into_iter().map(|c| view! { <th scope="col">{c}</th> }).collect_view()}</tr></thead>
             <tbody>{rows.into_iter().map(|r| view! { <tr>{r.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}</tr> }).collect_view()}</tbody>
         </table></div>
@@ -331,7 +337,7 @@ fn commit_detail(s: &Lakehouse, version: u32) -> AnyView {
     let json = commit_json(s.lake(), Layer::Silver, version);
     view! {
         <span>{format!("Silver snapshot v{version} as table metadata (the query below now reads it):")}</span>
-        <pre class="json">{json}</pre>
+        <pre class="json" tabindex="0" role="region" aria-label="The snapshot’s metadata as JSON">{json}</pre>
     }
     .into_any()
 }
@@ -746,7 +752,7 @@ pub fn LakehousePage() -> impl IntoView {
                     <section class="panel" aria-label="Picture">
                         <h2>"Tables, their files, and silver's snapshots"</h2>
                         <div class="diagram stream" data-testid="diagram">
-                            <svg viewBox="0 0 400 180" role="img" class="stream-svg es-svg etl-svg lake-svg" aria-label=summary
+                            <svg viewBox="0 0 400 180" role="group" class="stream-svg es-svg etl-svg lake-svg" aria-label=summary
                                 on:click=move |ev| if let Some(k) = crate::browser::inspect_target(&ev) { pick(&k, inspect, travel) }
                                 on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " {
                                     if let Some(k) = crate::browser::inspect_target(&ev) { ev.prevent_default(); pick(&k, inspect, travel) }
@@ -789,7 +795,7 @@ pub fn LakehousePage() -> impl IntoView {
                         {move || field_error("from")().map(|e| view! { <p class="error" data-testid="q-from-error" role="alert">{e}</p> })}
                         {move || field_error("to")().map(|e| view! { <p class="error" data-testid="q-to-error" role="alert">{e}</p> })}
                         {move || field_error("user")().map(|e| view! { <p class="error" data-testid="q-user-error" role="alert">{e}</p> })}
-                        <pre class="code"><code>{sql}</code></pre>
+                        <pre class="code" tabindex="0" role="region" aria-label="The query"><code>{sql}</code></pre>
                         <p data-testid="query-result">{result_text}</p>
                         <p>"Pruned answer vs a full scan: " <TruthBadge metric="query" scope=TruthScope::SoFar truth=query_truth /></p>
                         <p class="hint">"The full scan reads every row of the snapshot: it runs once the page is paused and still."</p>

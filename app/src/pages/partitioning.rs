@@ -121,7 +121,7 @@ fn picture(v: &PartView, touched: Option<&[usize]>) -> impl IntoView {
                     class.push_str(c);
                 }
             }
-            let label = format!(
+            let title = format!(
                 "{} {}: {} rows{}{}",
                 p.name,
                 p.bound,
@@ -129,23 +129,30 @@ fn picture(v: &PartView, touched: Option<&[usize]>) -> impl IntoView {
                 if p.hot { ", hot" } else { "" },
                 if p.new { ", new" } else { "" }
             );
+            // What the column shows, built once for the texts and the accessible name, which
+            // starts with those words (WCAG 2.5.3, label in name), then the tooltip's detail.
+            let name_text = short(&p.name);
+            let count_text = count(p.rows);
+            let label = format!("{name_text}, {count_text}: {title}");
             let lx = x + width / 2.0;
-            let title = label.clone();
             view! {
                 <g class=class data-inspect=format!("part-{i}") tabindex="0" role="button" aria-label=label>
                     <title>{title}</title>
                     <rect x=format!("{:.1}", x + 2.0) y=top width=format!("{:.1}", (width - 4.0).max(2.0)) height=base - top class="slot" />
                     <rect x=format!("{:.1}", x + 2.0) y=format!("{:.1}", base - bh) width=format!("{:.1}", (width - 4.0).max(2.0)) height=format!("{bh:.1}") class="fill" />
-                    <text x=format!("{lx:.1}") y="184" text-anchor="middle" class="col-label">{short(&p.name)}</text>
-                    <text x=format!("{lx:.1}") y=format!("{:.1}", (base - bh - 3.0).max(top + 9.0)) text-anchor="middle" class="col-count">{count(p.rows)}</text>
+                    <text x=format!("{lx:.1}") y="184" text-anchor="middle" class="col-label">{name_text}</text>
+                    {" "} // keeps the two texts apart as words in the text content
+                    <text x=format!("{lx:.1}") y=format!("{:.1}", (base - bh - 3.0).max(top + 9.0)) text-anchor="middle" class="col-count">{count_text}</text>
                 </g>
             }
         })
         .collect_view();
     let rx = 10.0 + (n - 1) as f64 * width;
     let rh = h(v.rejected);
-    let refused_label = format!("Refused inserts: {}", count(v.rejected));
-    let refused_title = refused_label.clone();
+    let refused_count = count(v.rejected);
+    let refused_title = format!("Refused inserts: {refused_count}");
+    // Starts with the bin's visible words, "refused" and the count (WCAG 2.5.3).
+    let refused_label = format!("refused: {refused_count} inserts");
     view! {
         {chip.map(|(text, bad)| view! {
             <g class=if bad { "order-chip refused" } else { "order-chip" }>
@@ -162,7 +169,8 @@ fn picture(v: &PartView, touched: Option<&[usize]>) -> impl IntoView {
             <rect x=format!("{:.1}", rx + 2.0) y=top width=format!("{:.1}", (width - 4.0).max(2.0)) height=base - top class="slot" />
             <rect x=format!("{:.1}", rx + 2.0) y=format!("{:.1}", base - rh) width=format!("{:.1}", (width - 4.0).max(2.0)) height=format!("{rh:.1}") class="fill" />
             <text x=format!("{:.1}", rx + width / 2.0) y="184" text-anchor="middle" class="col-label">"refused"</text>
-            <text x=format!("{:.1}", rx + width / 2.0) y=format!("{:.1}", (base - rh - 3.0).max(top + 9.0)) text-anchor="middle" class="col-count">{count(v.rejected)}</text>
+            {" "} // keeps the two texts apart as words in the text content
+            <text x=format!("{:.1}", rx + width / 2.0) y=format!("{:.1}", (base - rh - 3.0).max(top + 9.0)) text-anchor="middle" class="col-count">{refused_count}</text>
         </g>
     }
 }
@@ -563,7 +571,7 @@ pub fn PartitioningPage() -> impl IntoView {
                     <section class="panel" aria-label="Picture">
                         <h2>"Partitions and the order just inserted"</h2>
                         <div class="diagram" data-testid="diagram">
-                            <svg viewBox="0 0 400 192" role="img" class="part-svg" aria-label=summary
+                            <svg viewBox="0 0 400 192" role="group" class="part-svg" aria-label=summary
                                 on:click=move |ev| if let Some(k) = crate::browser::inspect_target(&ev) { pick(&k, inspect) }
                                 on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " {
                                     if let Some(k) = crate::browser::inspect_target(&ev) { ev.prevent_default(); pick(&k, inspect) }
@@ -613,7 +621,7 @@ pub fn PartitioningPage() -> impl IntoView {
                         {move || field_error("user")().map(|e| view! { <p class="error" data-testid="q-user-error" role="alert">{e}</p> })}
                         {move || field_error("from")().map(|e| view! { <p class="error" data-testid="q-from-error" role="alert">{e}</p> })}
                         {move || field_error("to")().map(|e| view! { <p class="error" data-testid="q-to-error" role="alert">{e}</p> })}
-                        <pre class="code"><code>{sql}</code></pre>
+                        <pre class="code" tabindex="0" role="region" aria-label="The query"><code>{sql}</code></pre>
                         <p data-testid="query-result">{result_text}</p>
                         <p>"Pruned answer vs a full scan: " <TruthBadge metric="query" scope=TruthScope::SoFar truth=query_truth /></p>
                     </section>

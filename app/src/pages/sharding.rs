@@ -164,7 +164,7 @@ fn marker_view(v: &ShardingView, inspect: RwSignal<Option<Inspect>>) -> impl Int
             <g class="key-marker" data-inspect=format!("key-{key}") tabindex="0" role="button"
                 aria-label=format!("Inspect key {key}")
                 on:click=move |_| inspect.set(Some(Inspect::Key(key)))
-                on:keydown=move |ev| if ev.key() == "Enter" { inspect.set(Some(Inspect::Key(key))) }>
+                on:keydown=move |ev| if crate::browser::is_activation(&ev) { ev.prevent_default(); inspect.set(Some(Inspect::Key(key))) }>
                 <circle cx=format!("{kx:.1}") cy=format!("{ky:.1}") r="7" class=format!("key-dot {}", shard_class(shard)) />
                 <title>{format!("key {key} → shard {shard}")}</title>
             </g>
@@ -230,7 +230,7 @@ fn RingDiagram(view: Memo<ShardingView>, inspect: RwSignal<Option<Inspect>>) -> 
     };
     view! {
         <div class="diagram" data-testid="diagram">
-            <svg viewBox="0 0 300 280" role="img" class="ring-svg" aria-label=label>
+            <svg viewBox="0 0 300 280" role="group" class="ring-svg" aria-label=label>
                 {move || circle.with(|c| circle_view(c, inspect))}
                 {move || view.with(|v| marker_view(v, inspect))}
             </svg>

@@ -226,7 +226,61 @@ fn draw_bars(buf: &mut String, data: &BarData) -> Result<(), String> {
 /// catches up once the run rests, and the text summary is always current.
 pub const REDRAW_AFTER_MS: u64 = 250;
 
-/// `chart-<id>`: the chart, a text summary for screen readers, and an SVG download.
+/// A chart's numbers as text: whole numbers without decimals, others to two places.
+fn value_text(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The chart's text alternative: one row per category, one column per series.
+fn data_table(d: &BarData) -> impl IntoView {
+    let first = match &d.second {
+        Some((_, a, _)) => a.clone(),
+        None => d.y_label.clone(),
+    };
+    let second = d.second.as_ref().map(|(b, _, _)| b.clone());
+    let rows = d
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let other = d
+                .second
+                .as_ref()
+                .map(|(_, _, values)| view! { <td>{values.get(i).map(|v| value_text(*v)).unwrap_or_default()}</td> });
+            view! {
+                <tr>
+                    <th scope="row">{label.clone()}</th>
+                    <td>{d.values.get(i).map(|v| value_text(*v)).unwrap_or_default()}</td>
+                    {other}
+                </tr>
+            }
+        })
+        .collect_view();
+    let columns = if second.is_some() { 3 } else { 2 };
+    let empty = d.labels.is_empty().then(|| {
+        view! { <tr><td colspan=columns class="empty">"No data yet: step the run forward."</td></tr> }
+    });
+    view! {
+        <table class="data">
+            <caption>{caption(d)}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{if d.lines { "At" } else { "Category" }}</th>
+                    <th scope="col">{first}</th>
+                    {second.map(|b| view! { <th scope="col">{b}</th> })}
+                </tr>
+            </thead>
+            <tbody>{rows}{empty}</tbody>
+        </table>
+    }
+}
+
+/// `chart-<id>`: the chart, its numbers as a table (the text alternative), and an SVG
+/// download.
 #[component]
 pub fn BarChart(id: &'static str, #[prop(into)] data: Signal<BarData>) -> impl IntoView {
     let svg = RwSignal::new(String::new());
@@ -259,13 +313,15 @@ pub fn BarChart(id: &'static str, #[prop(into)] data: Signal<BarData>) -> impl I
                     .labels
                     .iter()
                     .zip(&d.values)
-                    .map(|(l, v)| format!("{l}: {v}"))
+                    .map(|(l, v)| format!("{l}: {}", value_text(*v)))
                     .collect(),
                 Some((b, a, values)) => d
                     .labels
                     .iter()
                     .zip(d.values.iter().zip(values))
-                    .map(|(l, (va, vb))| format!("{l}: {a} {va}, {b} {vb}"))
+                    .map(|(l, (va, vb))| {
+                        format!("{l}: {a} {}, {b} {}", value_text(*va), value_text(*vb))
+                    })
                     .collect(),
             };
             format!("{} — {}", d.title, parts.join(", "))
@@ -275,7 +331,10 @@ pub fn BarChart(id: &'static str, #[prop(into)] data: Signal<BarData>) -> impl I
         <figure class="chart" data-testid=format!("chart-{id}")>
             <figcaption class="chart-caption">{move || data.with(|d| format!("{} ({})", caption(d), d.y_label))}</figcaption>
             <div class="chart-svg" role="img" aria-label=summary inner_html=move || svg.get()></div> // ok: SVG plotters drew from numbers and our own labels
-            <p class="sr-only">{summary}</p>
+            <details class="chart-data">
+                <summary>"The numbers as a table"</summary>
+                {move || data.with(data_table)}
+            </details>
             <button data-testid=format!("chart-{id}-svg")
                 on:click=move |_| browser::download(&format!("pipelab-{id}.svg"), "image/svg+xml", &bar_svg(&data.get_untracked()))>
                 "⤓ SVG"

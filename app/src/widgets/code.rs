@@ -14,7 +14,10 @@ pub fn CodePanel(#[prop(into)] code: Signal<CodeView>) -> impl IntoView {
     view! {
         <section class="panel lazy code-panel" data-testid="code-panel" aria-label="Code">
             <h3>{move || text.with(|t| t.0)}</h3>
-            <pre class="code"><code>
+            // The listing scrolls sideways on a narrow screen: focusable, so the keyboard can
+            // scroll it too, and named as the region it then is. While it is focused and does
+            // overflow, the left and right arrows scroll it (`SimPage`'s keys leave them alone).
+            <pre class="code" tabindex="0" role="region" aria-label="Code listing"><code>
                 {move || {
                     text.with(|t| {
                         t.1.iter().enumerate().map(|(i, line)| {

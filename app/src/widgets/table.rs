@@ -82,7 +82,8 @@ pub fn DataTable(
         browser::download(&format!("pipelab-{id}.csv"), "text/csv", &csv);
     };
     view! {
-        <div class="table-wrap">
+        // Focusable and named: on a phone a wide table scrolls sideways under the keyboard too.
+        <div class="table-wrap" tabindex="0" role="region" aria-label=caption>
             <table data-testid=format!("table-{id}")>
                 <caption>{caption}</caption>
                 <thead><tr>{columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr></thead>
