@@ -55,7 +55,7 @@ const BIG_RUNS = [
   [`/cdc?v=1&changes=${BIG_EVENTS}`, 'page-cdc', ' /cdc'],
   [`/contracts?v=1&records=${BIG_EVENTS}`, 'page-contracts', ' /contracts'],
   // The compare views run both designs on the same workload: two million-step runs.
-  [`/compare/etl-vs-elt?v=1&rows=${BIG_EVENTS}&runs=1&chunk=1000`, 'page-compare-etl-vs-elt', ' /compare/etl-vs-elt'],
+  [`/compare/etl-vs-elt?v=1&rows=${BIG_EVENTS}&runs=1`, 'page-compare-etl-vs-elt', ' /compare/etl-vs-elt'],
   [`/compare/lambda-vs-kappa?v=1&events=${BIG_EVENTS}`, 'page-compare-lambda-vs-kappa', ' /compare/lambda-vs-kappa'],
   [`/compare/modn-vs-ring?v=1&events=${BIG_EVENTS}`, 'page-compare-modn-vs-ring', ' /compare/modn-vs-ring'],
   [`/compare/hash-vs-range?v=1&rows=${BIG_EVENTS}`, 'page-compare-hash-vs-range', ' /compare/hash-vs-range'],
