@@ -892,6 +892,81 @@ impl SimCore {
     }
 }
 
+/// How many rows one slice of a [`sliced`] check reads: about 20 ms of an oracle's pass
+/// on this machine, so the page stays under the 50 ms a task may take.
+pub const SLICE_ROWS: u64 = 40_000;
+
+/// One [`sliced`] check: how many rows a key has, its starting answer, and one slice's work.
+struct SliceJob<K, A> {
+    rows: Box<dyn Fn(&K) -> u64>,
+    start: Box<dyn Fn(&K) -> A>,
+    work: Box<SliceWork<K, A>>,
+}
+
+/// One slice's work: rows `lo..hi` of a key taken into the answer.
+type SliceWork<K, A> = dyn Fn(&K, &mut A, std::ops::Range<u64>);
+
+/// A check too dear for one task — an oracle's pass over every row of a long run — run in
+/// slices of [`SLICE_ROWS`] rows, one timer task each, once `settled` holds a key. The answer
+/// (with the key it is for) appears when every row is done; a new key abandons the slices
+/// in flight. `start(key)` is the answer before any row; `work(key, answer, lo..hi)` takes
+/// rows `lo..hi` into it, in order, so the answer equals one pass over `0..rows(key)`.
+pub fn sliced<K, A>(
+    settled: RwSignal<Option<K>>,
+    rows: impl Fn(&K) -> u64 + 'static,
+    start: impl Fn(&K) -> A + 'static,
+    work: impl Fn(&K, &mut A, std::ops::Range<u64>) + 'static,
+) -> RwSignal<Option<(K, A)>>
+where
+    K: Clone + PartialEq + Send + Sync + 'static,
+    A: Send + Sync + 'static,
+{
+    let out = RwSignal::new(None::<(K, A)>);
+    let job = std::rc::Rc::new(SliceJob {
+        rows: Box::new(rows),
+        start: Box::new(start),
+        work: Box::new(work),
+    });
+    Effect::new(move |_| {
+        let Some(k) = settled.get() else {
+            return;
+        };
+        let n = (job.rows)(&k);
+        let answer = (job.start)(&k);
+        next_slice(job.clone(), settled, out, k, 0, n, answer);
+    });
+    out
+}
+
+fn next_slice<K, A>(
+    job: std::rc::Rc<SliceJob<K, A>>,
+    settled: RwSignal<Option<K>>,
+    out: RwSignal<Option<(K, A)>>,
+    key: K,
+    done: u64,
+    rows: u64,
+    mut answer: A,
+) where
+    K: Clone + PartialEq + Send + Sync + 'static,
+    A: Send + Sync + 'static,
+{
+    set_timeout(
+        move || {
+            if settled.try_get_untracked().flatten().as_ref() != Some(&key) {
+                return;
+            }
+            let end = done.saturating_add(SLICE_ROWS).min(rows);
+            (job.work)(&key, &mut answer, done..end);
+            if end < rows {
+                next_slice(job, settled, out, key, end, rows, answer);
+            } else {
+                let _ = out.try_set(Some((key, answer)));
+            }
+        },
+        std::time::Duration::ZERO,
+    );
+}
+
 /// `key`'s value once the page has been still — not playing, `key` unchanged — for 300 ms
 /// (`None` before that). Checks too dear for every frame, such as an oracle's full scan,
 /// run on it instead of on `key`; a reader compares it with `key` to know it is current.

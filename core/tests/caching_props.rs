@@ -4,7 +4,7 @@
 //! coalescing sends at most one database read per key per expiry.
 #![cfg(not(target_arch = "wasm32"))]
 
-use pipelab_core::oracle::caching::judge;
+use pipelab_core::oracle::caching::{judge, Judge};
 use pipelab_core::patterns::caching::lru::{Lookup, Lru};
 use pipelab_core::patterns::caching::params::{CacheParams, WriteMode};
 use pipelab_core::patterns::caching::Caching;
@@ -149,6 +149,35 @@ proptest! {
             prop_assert!(lru.len() <= capacity as usize);
             prop_assert_eq!(lru.entries(), model.items.clone());
         }
+    }
+
+    /// The page judges a long run a slice of reads per task: any split, fed in order,
+    /// gives the one-pass verdict — and that verdict agrees with the run's own count.
+    #[test]
+    fn the_judge_in_slices_gives_the_one_pass_verdict(
+        p in params_strategy(),
+        seed in any::<u64>(),
+        faults in faults_strategy(),
+        cuts in prop::collection::vec(0usize..4_000, 0..6),
+    ) {
+        let s = run(&p, seed, faults);
+        let reads: Vec<(u32, u32, u32)> =
+            s.reads_log().iter().map(|r| (r.index, r.key, r.version)).collect();
+        let mut edges: Vec<usize> = cuts.into_iter().map(|c| c % (reads.len() + 1)).collect();
+        edges.extend([0, reads.len()]);
+        edges.sort_unstable();
+        edges.dedup();
+        let mut j = Judge::new(s.feed());
+        for w in edges.windows(2) {
+            for &(index, key, version) in &reads[w[0]..w[1]] {
+                j.read(s.feed(), s.served(), index, key, version);
+            }
+        }
+        let whole = judge(s.feed(), s.served(), reads.iter().copied());
+        prop_assert_eq!(j.verdict, whole);
+        prop_assert_eq!(whole.reads, s.stats().reads);
+        prop_assert_eq!(whole.stale, s.stats().stale);
+        prop_assert_eq!(whole.from_the_future, 0);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! scan returns; adding a partition moves exactly the rows whose partition changed.
 #![cfg(not(target_arch = "wasm32"))]
 
-use pipelab_core::oracle::partitioning::{home, scan, Home};
+use pipelab_core::oracle::partitioning::{home, scan, scan_all_rows, Home};
+use pipelab_core::patterns::partitioning::compare::{oracle_rows, oracle_rows_in};
 use pipelab_core::patterns::partitioning::layout::interval_start;
 use pipelab_core::patterns::partitioning::params::{Grow, Interval, PartParams, Scheme};
 use pipelab_core::patterns::partitioning::query::{run, Query};
@@ -146,6 +147,42 @@ proptest! {
         prop_assert_eq!(truth.overlapping, 0);
         prop_assert_eq!(truth.per_part, counts);
         prop_assert_eq!(truth.rejected, s.rejected().len() as u64);
+    }
+
+    /// The page checks a long run a slice of rows per task: any split of the rows into
+    /// slices must add up to the one-pass census and scan, on one table and on both sides of
+    /// the hash-vs-range compare.
+    #[test]
+    fn the_oracle_in_slices_adds_up_to_one_pass(
+        p in params_strategy(),
+        seed in any::<u64>(),
+        faults in faults_strategy(),
+        cuts in prop::collection::vec(0u64..4_000, 0..6),
+        user in 1u32..300,
+    ) {
+        let (s, _) = run_with(&p, seed, faults);
+        let n = s.inserted();
+        let mut edges: Vec<u64> = cuts.into_iter().map(|c| c % (n + 1)).collect();
+        edges.extend([0, n]);
+        edges.sort_unstable();
+        edges.dedup();
+        let history = s.history_bounds();
+        let q = Query { user: Some(user), from: None, to: None };
+        let mut census = s.census_rows(0..0);
+        let mut scanned = (0u64, 0u64);
+        let mut rows = vec![0u64; oracle_rows(&s).len()];
+        for w in edges.windows(2) {
+            census.add(&s.census_rows(w[0]..w[1]));
+            let part = scan_all_rows(s.feed(), w[0]..w[1], &history, &[&|o| q.matches(o)])[0];
+            scanned.0 += part.0;
+            scanned.1 += part.1;
+            for (x, y) in rows.iter_mut().zip(oracle_rows_in(&s, w[0]..w[1])) {
+                *x += y;
+            }
+        }
+        prop_assert_eq!(census, s.census().0);
+        prop_assert_eq!(scanned, scan(s.feed(), n, &history, |o| q.matches(o)));
+        prop_assert_eq!(rows, oracle_rows(&s));
     }
 
     #[test]

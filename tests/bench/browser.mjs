@@ -474,13 +474,17 @@ async function main() {
       built = await discover(env);
       out(`built simulation pages: ${built.map((p) => p.route).join(', ') || 'none'}`);
     });
-    await measure('nav /', () => navToInteractive(env, '/', 'page-home'));
+    // PIPELAB_BENCH_ONLY=/kappa,range measures only the pages and big runs whose route
+    // contains one of these.
+    const only = (process.env.PIPELAB_BENCH_ONLY ?? '').split(',').filter(Boolean);
+    const picked = (route) => !only.length || only.some((o) => route.includes(o));
+    if (picked('/')) await measure('nav /', () => navToInteractive(env, '/', 'page-home'));
     // The quiz reads the bank and simulates its generated questions before it is interactive.
-    await measure('nav /quiz', () => navToInteractive(env, '/quiz', 'page-quiz'));
-    for (const p of built) await measure(`nav ${p.route}`, () => navToInteractive(env, p.route, p.root));
-    // PIPELAB_BENCH_ONLY=/kappa measures only the big runs whose route contains it.
-    const only = process.env.PIPELAB_BENCH_ONLY;
-    for (const big of BIG_RUNS.filter((b) => !only || b[0].includes(only))) {
+    if (picked('/quiz')) await measure('nav /quiz', () => navToInteractive(env, '/quiz', 'page-quiz'));
+    for (const p of built.filter((p) => picked(p.route))) {
+      await measure(`nav ${p.route}`, () => navToInteractive(env, p.route, p.root));
+    }
+    for (const big of BIG_RUNS.filter((b) => picked(b[0]))) {
       await measure(`autoplay${big[2]}`, () => autoplay(env, big));
       await measure(`seek+memory${big[2]}`, () => seekAndMemory(env, big));
     }

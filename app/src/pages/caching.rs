@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use pipelab_core::format::{count, percent};
+use pipelab_core::oracle::caching::Judge;
 use pipelab_core::patterns::caching::code::code_view;
 use pipelab_core::patterns::caching::feed::HOT_KEY;
 use pipelab_core::patterns::caching::scenario::{Last, Served, BUCKETS_US};
@@ -238,6 +239,16 @@ fn questions(sim: Sim<Caching>) -> Vec<Question> {
     ]
 }
 
+/// Takes the reads `rows` of `s`'s log into `judge` (the oracle, a slice at a time).
+pub(crate) fn judge_reads(s: &Caching, judge: &mut Judge, rows: std::ops::Range<u64>) {
+    let log = s.reads_log();
+    for i in rows {
+        if let Some(r) = log.get(i as usize) {
+            judge.read(s.feed(), s.served(), r.index, r.key, r.version);
+        }
+    }
+}
+
 #[component]
 pub fn CachingPage() -> impl IntoView {
     let sim = Sim::<Caching>::from_url();
@@ -248,22 +259,23 @@ pub fn CachingPage() -> impl IntoView {
     // The oracle re-reads every request: once the page is still.
     let key = Memo::new(move |_| view.with(|v| (v.step, v.stats.reads, v.stats.stale)));
     let settled = crate::sim::settled(key, ui.playing);
-    let verdict = Memo::new(move |_| {
-        let k = settled.get()?;
-        sim.with_untracked(|t| {
-            let s = t.current();
-            (
-                k,
-                pipelab_core::oracle::caching::judge(
-                    s.feed(),
-                    s.served(),
-                    s.reads_log().iter().map(|r| (r.index, r.key, r.version)),
-                ),
-            )
-        })
-    });
+    // A slice of reads per task (`sim::sliced`).
+    let verdict = crate::sim::sliced(
+        settled,
+        move |_| {
+            sim.with_untracked(|t| t.current().reads_log().len() as u64)
+                .unwrap_or(0)
+        },
+        move |_| {
+            sim.with_untracked(|t| Judge::new(t.current().feed()))
+                .unwrap_or_default()
+        },
+        move |_, judge, rows| {
+            sim.with_untracked(|t| judge_reads(t.current(), judge, rows));
+        },
+    );
     let stale_truth = Signal::derive(move || match verdict.get() {
-        Some((k, v)) if k == key.get() => {
+        Some((k, Judge { verdict: v, .. })) if k == key.get() => {
             if v.stale == k.2 && v.reads == k.1 && v.from_the_future == 0 {
                 Truth::Correct
             } else {

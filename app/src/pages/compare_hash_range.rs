@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use pipelab_core::format::count;
 use pipelab_core::patterns::partitioning::compare::{
-    code_view, oracle_rows, trade_off, HashVsRange, PartDiff,
+    code_view, oracle_rows_in, trade_off, HashVsRange, PartDiff,
 };
 use pipelab_core::patterns::partitioning::query::Query;
 use pipelab_core::patterns::partitioning::view::part_detail;
@@ -203,12 +203,34 @@ pub fn CompareHashRangePage() -> impl IntoView {
         })
     });
     let settled = crate::sim::settled(key, ui.playing);
-    let oracle = Memo::new(move |_| {
-        let k = settled.get()?;
-        sim.with_untracked(|t| (k, oracle_rows(&t.current().a), oracle_rows(&t.current().b)))
-    });
+    // A slice of rows per task on both sides (`sim::sliced`).
+    let oracle = crate::sim::sliced(
+        settled,
+        move |_| {
+            sim.with_untracked(|t| t.current().a.inserted().max(t.current().b.inserted()))
+                .unwrap_or(0)
+        },
+        move |_| {
+            sim.with_untracked(|t| {
+                let c = t.current();
+                (oracle_rows_in(&c.a, 0..0), oracle_rows_in(&c.b, 0..0))
+            })
+            .unwrap_or_default()
+        },
+        move |_, sum: &mut (Vec<u64>, Vec<u64>), rows| {
+            sim.with_untracked(|t| {
+                let c = t.current();
+                for (x, y) in sum.0.iter_mut().zip(oracle_rows_in(&c.a, rows.clone())) {
+                    *x += y;
+                }
+                for (x, y) in sum.1.iter_mut().zip(oracle_rows_in(&c.b, rows)) {
+                    *x += y;
+                }
+            });
+        },
+    );
     let answers = move |side: Side| match oracle.get() {
-        Some((k, a, b)) if k == key.get() => view.with(|v| {
+        Some((k, (a, b))) if k == key.get() => view.with(|v| {
             let (truth, got): (&Vec<u64>, Vec<u64>) = match side {
                 Side::A => (&a, v.diff.queries.iter().map(|q| q.a_rows).collect()),
                 Side::B => (&b, v.diff.queries.iter().map(|q| q.b_rows).collect()),

@@ -3,6 +3,9 @@
 //! reads and latency diffed. The shell is [`crate::compare::ComparePage`].
 
 use leptos::prelude::*;
+use pipelab_core::oracle::caching::Judge;
+
+use crate::pages::caching::judge_reads;
 use pipelab_core::format::{count, percent};
 use pipelab_core::patterns::caching::code::code_view;
 use pipelab_core::patterns::caching::compare::{
@@ -10,7 +13,7 @@ use pipelab_core::patterns::caching::compare::{
 };
 use pipelab_core::patterns::caching::scenario::{Last, Served};
 use pipelab_core::patterns::caching::view::{bound_text, summary};
-use pipelab_core::patterns::caching::{CacheView, Caching};
+use pipelab_core::patterns::caching::CacheView;
 use pipelab_core::sim::{Compare, CompareView, Fault, Scenario, Side};
 
 use crate::compare::ComparePage;
@@ -155,19 +158,33 @@ pub fn CompareInvalidateWtPage() -> impl IntoView {
     let ui = sim.ui();
     let key = Memo::new(move |_| view.with(|v| (v.a.step, v.a.stats.stale, v.b.stats.stale)));
     let settled = crate::sim::settled(key, ui.playing);
-    let judge = |s: &Caching| {
-        pipelab_core::oracle::caching::judge(
-            s.feed(),
-            s.served(),
-            s.reads_log().iter().map(|r| (r.index, r.key, r.version)),
-        )
-    };
-    let verdicts = Memo::new(move |_| {
-        let k = settled.get()?;
-        sim.with_untracked(|t| (k, judge(&t.current().a), judge(&t.current().b)))
-    });
+    // A slice of reads per task on both sides (`sim::sliced`).
+    let verdicts = crate::sim::sliced(
+        settled,
+        move |_| {
+            sim.with_untracked(|t| {
+                let c = t.current();
+                c.a.reads_log().len().max(c.b.reads_log().len()) as u64
+            })
+            .unwrap_or(0)
+        },
+        move |_| {
+            sim.with_untracked(|t| {
+                let c = t.current();
+                (Judge::new(c.a.feed()), Judge::new(c.b.feed()))
+            })
+            .unwrap_or_default()
+        },
+        move |_, judges: &mut (Judge, Judge), rows| {
+            sim.with_untracked(|t| {
+                let c = t.current();
+                judge_reads(&c.a, &mut judges.0, rows.clone());
+                judge_reads(&c.b, &mut judges.1, rows);
+            });
+        },
+    );
     let truth = move |side: Side| match verdicts.get() {
-        Some((k, a, b)) if k == key.get() => {
+        Some((k, (Judge { verdict: a, .. }, Judge { verdict: b, .. }))) if k == key.get() => {
             let (v, mine) = match side {
                 Side::A => (a, k.1),
                 Side::B => (b, k.2),

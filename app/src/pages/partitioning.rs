@@ -365,24 +365,39 @@ pub fn PartitioningPage() -> impl IntoView {
         )
     });
     let settled = crate::sim::settled(key, ui.playing);
-    let oracle = Memo::new(move |_| {
-        let k = settled.get()?;
-        sim.with_untracked(|t| {
-            let s = t.current();
-            let (census, counts) = s.census();
-            let scan = k.1.map(|q| {
-                pipelab_core::oracle::partitioning::scan(
-                    s.feed(),
-                    s.inserted(),
-                    &s.history_bounds(),
-                    |o| q.matches(o),
-                )
+    // The census and the scan, a slice of rows per task (`sim::sliced`).
+    let oracle = crate::sim::sliced(
+        settled,
+        move |_| sim.with_untracked(|t| t.current().inserted()).unwrap_or(0),
+        move |k| {
+            let census = sim
+                .with_untracked(|t| t.current().census_rows(0..0))
+                .unwrap_or_default();
+            (census, k.1.map(|_| (0u64, 0u64)))
+        },
+        move |k, sum, rows| {
+            sim.with_untracked(|t| {
+                let s = t.current();
+                if let (Some(q), Some(total)) = (k.1, sum.1.as_mut()) {
+                    let part = pipelab_core::oracle::partitioning::scan_all_rows(
+                        s.feed(),
+                        rows.clone(),
+                        &s.history_bounds(),
+                        &[&|o| q.matches(o)],
+                    )[0];
+                    total.0 += part.0;
+                    total.1 += part.1;
+                }
+                sum.0.add(&s.census_rows(rows));
             });
-            (k, census, counts, s.rejected().len() as u64, scan)
-        })
-    });
+        },
+    );
     let rows_truth = Signal::derive(move || match oracle.get() {
-        Some((k, census, counts, refused, _)) if k == key.get() => {
+        Some((k, (census, _))) if k == key.get() => {
+            let (counts, refused) = sim.with(|t| {
+                let s = t.current();
+                (s.stored_counts(), s.rejected().len() as u64)
+            });
             if census.per_part == counts && census.rejected == refused && census.overlapping == 0 {
                 Truth::Correct
             } else {
@@ -394,7 +409,7 @@ pub fn PartitioningPage() -> impl IntoView {
         _ => Truth::Pending,
     });
     let query_truth = Signal::derive(move || match (answer.get(), oracle.get()) {
-        (Some((_, r)), Some((k, _, _, _, Some(scan)))) if k == key.get() => {
+        (Some((_, r)), Some((k, (_, Some(scan))))) if k == key.get() => {
             if (r.rows, r.cents) == scan {
                 Truth::Correct
             } else {

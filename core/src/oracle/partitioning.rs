@@ -83,11 +83,36 @@ pub fn census(
     history: &[(u64, Vec<Bound>)],
     current: &[Bound],
 ) -> Census {
+    census_rows(feed, 0..inserted, history, current)
+}
+
+impl Census {
+    /// Adds another slice's census (of other rows, under the same current bounds).
+    pub fn add(&mut self, other: &Census) {
+        if self.per_part.len() < other.per_part.len() {
+            self.per_part.resize(other.per_part.len(), 0);
+        }
+        for (a, b) in self.per_part.iter_mut().zip(&other.per_part) {
+            *a += b;
+        }
+        self.rejected += other.rejected;
+        self.overlapping += other.overlapping;
+    }
+}
+
+/// `census` of the rows in `rows` only: the census of `0..n` is the sum of its slices', so a
+/// page can spread a long run's census over several tasks.
+pub fn census_rows(
+    feed: &Feed,
+    rows: std::ops::Range<u64>,
+    history: &[(u64, Vec<Bound>)],
+    current: &[Bound],
+) -> Census {
     let mut c = Census {
         per_part: vec![0; current.len()],
         ..Census::default()
     };
-    for i in 0..inserted {
+    for i in rows {
         let o = feed.order(i);
         match home(bounds_at(history, i), &o) {
             Home::Nowhere => c.rejected += 1,
@@ -120,8 +145,18 @@ pub fn scan_all(
     history: &[(u64, Vec<Bound>)],
     predicates: &[&dyn Fn(&Order) -> bool],
 ) -> Vec<(u64, u64)> {
+    scan_all_rows(feed, 0..inserted, history, predicates)
+}
+
+/// `scan_all` of the rows in `rows` only (slices add up to the whole scan).
+pub fn scan_all_rows(
+    feed: &Feed,
+    rows: std::ops::Range<u64>,
+    history: &[(u64, Vec<Bound>)],
+    predicates: &[&dyn Fn(&Order) -> bool],
+) -> Vec<(u64, u64)> {
     let mut out = vec![(0u64, 0u64); predicates.len()];
-    for i in 0..inserted {
+    for i in rows {
         let o = feed.order(i);
         let kept = matches!(
             home(bounds_at(history, i), &o),

@@ -105,14 +105,29 @@ impl Feed {
     }
 
     /// Burst requests before `index` (they arrive faster, so later requests come earlier).
+    /// Bursts may overlap (two expiries at one step): a request counts once.
     fn burst_before(&self, index: u64) -> u64 {
-        self.marks
+        let mut spans: Vec<(u64, u64)> = self
+            .marks
             .iter()
-            .map(|m| match *m {
-                Mark::Burst { from, len } if index > from => (index - from).min(len),
-                _ => 0,
+            .filter_map(|m| match *m {
+                Mark::Burst { from, len } if from < index => {
+                    Some((from, from.saturating_add(len).min(index)))
+                }
+                _ => None,
             })
-            .sum()
+            .collect();
+        spans.sort_unstable();
+        let mut total = 0;
+        let mut covered_to = 0;
+        for (from, to) in spans {
+            let from = from.max(covered_to);
+            if to > from {
+                total += to - from;
+                covered_to = to;
+            }
+        }
+        total
     }
 
     /// Request `index`.
@@ -157,6 +172,24 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn overlapping_bursts_count_each_request_once() {
+        // Two expiries at one step mark the same burst twice (found by the caching property
+        // tests: the double count made `index - fast` underflow).
+        let mut f = Feed::new(3, 1_000, 1, 0.0, 0.0, 2_000);
+        f.mark(Mark::Burst { from: 0, len: 38 });
+        f.mark(Mark::Burst { from: 0, len: 38 });
+        f.mark(Mark::Burst { from: 20, len: 40 });
+        let rs: Vec<Request> = (0..100).map(|i| f.request(i)).collect();
+        assert!(rs[..60]
+            .windows(2)
+            .all(|w| w[1].at_us == w[0].at_us + BURST_GAP_US));
+        assert!(rs[60..]
+            .windows(2)
+            .all(|w| w[1].at_us == w[0].at_us + 2_000));
+        assert_eq!(rs[60].at_us, 60 * BURST_GAP_US);
+    }
 
     #[test]
     fn requests_are_skewed_timed_and_marked() {

@@ -228,6 +228,12 @@ type Predicate = dyn Fn(&super::feed::Order) -> bool;
 /// What the oracle's full scan returns for each ready-made query on one side (the side's
 /// tally must equal it).
 pub fn oracle_rows(s: &Partitioning) -> Vec<u64> {
+    oracle_rows_in(s, 0..s.inserted())
+}
+
+/// `oracle_rows` over the inserted rows in `rows` only (slices add up to the whole scan).
+pub fn oracle_rows_in(s: &Partitioning, rows: std::ops::Range<u64>) -> Vec<u64> {
+    let rows = rows.start.min(s.inserted())..rows.end.min(s.inserted());
     let queries = canned(s.params().days);
     let preds: Vec<Box<Predicate>> = queries
         .iter()
@@ -238,7 +244,7 @@ pub fn oracle_rows(s: &Partitioning) -> Vec<u64> {
         .collect();
     let refs: Vec<&dyn Fn(&super::feed::Order) -> bool> =
         preds.iter().map(|b| b.as_ref()).collect();
-    crate::oracle::partitioning::scan_all(s.feed(), s.inserted(), &s.history_bounds(), &refs)
+    crate::oracle::partitioning::scan_all_rows(s.feed(), rows, &s.history_bounds(), &refs)
         .into_iter()
         .map(|(rows, _)| rows)
         .collect()

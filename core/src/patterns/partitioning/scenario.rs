@@ -216,6 +216,22 @@ impl Partitioning {
             .collect()
     }
 
+    /// Rows per partition as stored.
+    pub fn stored_counts(&self) -> Vec<u64> {
+        self.stores.iter().map(|s| s.len() as u64).collect()
+    }
+
+    /// The oracle's census of the inserted rows in `rows` only (a slice of `census`).
+    pub fn census_rows(&self, rows: std::ops::Range<u64>) -> oracle::Census {
+        let rows = rows.start.min(self.inserted)..rows.end.min(self.inserted);
+        oracle::census_rows(
+            &self.feed,
+            rows,
+            &self.history_bounds(),
+            &self.layout.bounds(),
+        )
+    }
+
     /// The oracle's census of the table against what is stored: `(truth, stored counts)`.
     pub fn census(&self) -> (oracle::Census, Vec<u64>) {
         let truth = oracle::census(
