@@ -20,21 +20,25 @@ const ROOT = 'page-sharding';
 const scenario = (scheme, extra = '') =>
   `/sharding?v=1&seed=7&scheme=${scheme}&shards=4&events=2000&step=1500&faults=1000:add-shard${extra}`;
 
-/** Reads the keys-moved readouts and the ground-truth badge. */
+/**
+ * Reads the keys-moved readouts and the ground-truth badge in one task, so all of them come
+ * from the same render: read one by one, a rebuild between two reads (after a parameter change)
+ * can pair a "—" count with the new fraction.
+ */
 async function readMoved(lab) {
   await lab.loc('moved-fraction').first().waitFor({ state: 'visible' });
-  const countText = await lab.text('moved-count');
-  const fractionText = await lab.text('moved-fraction');
-  const badge = lab.loc('truth-keys-moved').first();
-  return {
-    count: parseNumber(countText),
-    countText,
-    fraction: parseNumber(fractionText),
-    fractionText,
-    state: await badge.getAttribute('data-state'),
-    truth: await badge.getAttribute('data-truth'),
-    badgeText: ((await badge.textContent()) ?? '').trim(),
-  };
+  const snap = await lab.page.evaluate((sel) => {
+    const text = (s) => (document.querySelector(s)?.textContent ?? '').trim();
+    const badge = document.querySelector(sel.badge);
+    return {
+      countText: text(sel.count),
+      fractionText: text(sel.fraction),
+      state: badge?.getAttribute('data-state') ?? null,
+      truth: badge?.getAttribute('data-truth') ?? null,
+      badgeText: (badge?.textContent ?? '').trim(),
+    };
+  }, { count: tid('moved-count'), fraction: tid('moved-fraction'), badge: tid('truth-keys-moved') });
+  return { ...snap, count: parseNumber(snap.countText), fraction: parseNumber(snap.fractionText) };
 }
 
 /** Asserts the moved fraction is within [lo, hi] and the badge says correct. */
@@ -103,8 +107,9 @@ describe('/sharding', () => {
       await lab.waitStep(1500);
       const ring = await readMoved(lab);
       await lab.set('param-scheme', 'modn', ['input', 'change']);
-      const m = await lab.until(() => readMoved(lab), (m) => m.fraction >= 0.7, 'mod-N fraction after switching');
+      await lab.until(() => readMoved(lab), (m) => m.fraction >= 0.7, 'mod-N fraction after switching');
       await lab.waitStep(1500);
+      const m = await readMoved(lab);
       assert.ok(m.fraction > ring.fraction, 'mod-N should move more keys than the ring');
       assertMoved(m, 0.7, 0.9, 'switched to mod-N');
       assert.equal(await lab.page.locator(`${tid('faults')} ${tid('fault-remove')}`).count(), 1, 'fault kept');
