@@ -576,7 +576,12 @@ impl SimCore {
 
     fn rebuild(&self) {
         let seed = self.seed.get_untracked();
-        let step = self.run.with_value(|t| t.step());
+        // Where the user is headed: a seek still building (an earlier rebuild's, or a
+        // deep link's) has not moved the step yet, and must not be dropped for step 0.
+        let step = self
+            .pending
+            .get_untracked()
+            .unwrap_or_else(|| self.run.with_value(|t| t.step()));
         self.run.update_value(|r| r.rebuild(seed));
         self.rev.update(|r| *r += 1);
         self.go_to(step);

@@ -116,6 +116,21 @@ describe('/sharding', () => {
     });
   });
 
+  test('a second change while the first rebuild is still seeking keeps the step', async () => {
+    // A change rebuilds the run and seeks back to where the user was; far into a long run
+    // that seek builds over several frames. A second change in that time must head for the
+    // same step, not for the rebuilt run's step 0 (SimCore::rebuild).
+    await env.withPage(async (lab) => {
+      await lab.open('/sharding?v=1&seed=7&scheme=ring&shards=4&events=300000&step=250000', ROOT);
+      await lab.waitStep(250000);
+      await lab.setTogether([['param-shards', '5'], ['param-vnodes', '32']]);
+      assert.equal(await lab.value('param-shards'), '5');
+      assert.equal(await lab.value('param-vnodes'), '32');
+      await lab.waitStep(250000);
+      assert.match(lab.page.url(), /[?&]step=250000(&|$)/, 'the URL keeps the step');
+    });
+  });
+
   test('removing a shard from the UI reports keys moved, ground truth agrees', async () => {
     await env.withPage(async (lab) => {
       await lab.open('/sharding?v=1&seed=7&scheme=ring&shards=5&events=2000', ROOT);
@@ -200,15 +215,18 @@ describe('issue 3: four schemes, hot key, queries, questions', () => {
     await env.withPage(async (lab) => {
       for (const scheme of ['rendezvous', 'jump']) {
         await lab.open(scenario(scheme), ROOT);
+        await lab.waitStep(1500);
         assertMoved(await readMoved(lab), 0.1, 0.32, scheme);
       }
       // Jump hash, 5 shards, shard 1 removed: shards 2..4 shift down a bucket, so ~4/5 move.
       await lab.open('/sharding?v=1&seed=7&scheme=jump&shards=5&events=2000&step=1000&faults=1000:remove-shard:1', ROOT);
+      await lab.waitStep(1000);
       const m = await readMoved(lab);
       assertMoved(m, 0.6, 0.95, 'jump remove shard 1');
       assert.match(await lab.text('narration'), /only knows buckets/);
       // Removing the last shard instead moves only its keys (~1/5).
       await lab.open('/sharding?v=1&seed=7&scheme=jump&shards=5&events=2000&step=1000&faults=1000:remove-shard:4', ROOT);
+      await lab.waitStep(1000);
       assertMoved(await readMoved(lab), 0.1, 0.32, 'jump remove the last shard');
     });
   });
@@ -245,10 +263,12 @@ describe('issue 3: four schemes, hot key, queries, questions', () => {
     await env.withPage(async (lab) => {
       const base = '/sharding?v=1&seed=3&skew=1.5&events=3000&step=3000';
       await lab.open(base, ROOT);
+      await lab.waitStep(3000);
       assert.ok(parseNumber(await lab.text('hot-share')) > 0.2, 'user 1 is hot');
       assert.equal(await lab.int('hot-read-shards'), 1);
       const plain = parseNumber(await lab.text('traffic-imbalance'));
       await lab.open(`${base}&salt=8`, ROOT);
+      await lab.waitStep(3000);
       assert.ok((await lab.int('hot-read-shards')) > 1, 'salted reads touch several shards');
       const salted = parseNumber(await lab.text('traffic-imbalance'));
       assert.ok(salted < plain, `orders max/mean ${salted} (salted) vs ${plain}`);
