@@ -77,6 +77,7 @@ test('per-side parameters use a./b. in the URL and a-param-/b-param- hooks; a ba
 test('the diff counts keys placed on different shards and the trade-off quotes the measured numbers', async () => {
   await env.withPage(async (lab) => {
     await lab.open(`${ROUTE}?v=1&seed=9&events=800&step=800`, ROOT);
+    await lab.waitStep(800);
     const keys = parseNumber(await lab.text('diff-keys'));
     const placed = leadingCount(await lab.text('diff-placed'));
     // Two unrelated placements over 4 shards agree on about 1/4 of the keys.

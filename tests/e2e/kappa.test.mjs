@@ -84,8 +84,9 @@ describe('/kappa', () => {
       await lab.waitStep(500);
       assert.ok((await emitted(lab)).out > 0, 'the correct job has emitted windows');
       await lab.loc('pitfall-latest-offset').first().check();
+      // The rebuilt run shows step 0 until its seek back lands: wait for the step first.
+      await lab.waitStep(500);
       await lab.until(() => emitted(lab), (e) => e.out === 0, 'no window emitted with the pitfall');
-      assert.equal(await lab.int('step'), 500, 'toggling rebuilt the run at the same step');
       assert.equal(await lab.text('job-live-watermark'), 'none');
       assert.equal((await badge(lab, 'window')).state, 'pending');
       assert.equal((await badge(lab, 'results')).state, 'pending');

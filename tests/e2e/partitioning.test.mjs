@@ -34,6 +34,7 @@ describe('/partitioning', () => {
       await lab.waitStep(1400);
       assert.equal(parseNumber(await lab.text('refused')), 0);
       await lab.loc('pitfall-closed-quarter-bounds').first().check();
+      await lab.waitStep(1400);
       await lab.until(() => lab.text('code-panel'), (t) => /TO \('2024-03-31'\)/.test(t), 'the note’s DDL');
       await lab.click('next-notable');
       const said = await lab.waitText('narration', /failed: no partition of relation "orders" found for row/);
@@ -49,6 +50,7 @@ describe('/partitioning', () => {
       await settled(lab, 'rows');
       // The first fix: a DEFAULT partition catches them.
       await lab.set('param-default', 'on', ['change']);
+      await lab.waitStep(3000);
       await lab.until(async () => parseNumber(await lab.text('refused')), (n) => n === 0, 'nothing refused');
       await lab.loc('diagram').first().locator('[data-inspect="part-2"]').click();
       await lab.waitText('inspect', /orders_default DEFAULT: [\d,]+ rows/);
@@ -56,7 +58,9 @@ describe('/partitioning', () => {
       await settled(lab, 'rows');
       // The real fix: half-open bounds; every row lands in its quarter.
       await lab.loc('pitfall-closed-quarter-bounds').first().uncheck();
+      await lab.waitStep(3000);
       await lab.set('param-default', 'off', ['change']);
+      await lab.waitStep(3000);
       await lab.until(() => lab.text('code-panel'), (t) => /TO \('2024-04-01'\)/.test(t), 'half-open DDL');
       assert.equal(parseNumber(await lab.text('refused')), 0);
       assert.equal(parseNumber(await lab.text('stored')), 3000);
@@ -117,8 +121,9 @@ describe('/partitioning', () => {
       assert.equal(skipped, 1, 'Q2 is faded');
       const rangeRows = parseNumber((await lab.text('query-result')).match(/→ ([\d,]+) orders/)[1]);
       await lab.set('param-scheme', 'hash', ['change']);
-      await lab.waitText('query-result', /^4 of 4 partitions read/);
-      const hashRows = parseNumber((await lab.text('query-result')).match(/→ ([\d,]+) orders/)[1]);
+      await lab.waitStep(3000);
+      const hashText = await lab.waitText('query-result', /^4 of 4 partitions read/);
+      const hashRows = parseNumber(hashText.match(/→ ([\d,]+) orders/)[1]);
       assert.equal(hashRows, rangeRows, 'the same answer, more rows read');
       await lab.set('q-preset', '0', ['change']);
       await lab.waitText('query-result', /^1 of 4 partitions read/);
