@@ -4,7 +4,7 @@
 //! the whole pipeline, drained after any faults, agrees with the source's history.
 #![cfg(not(target_arch = "wasm32"))]
 
-use pipelab_core::oracle::cdc::{differing, polling, table_after};
+use pipelab_core::oracle::cdc::{differing, polling, table_after, Check};
 use pipelab_core::patterns::cdc::feed::{Feed, Mix};
 use pipelab_core::patterns::cdc::merge::{Guard, Target};
 use pipelab_core::patterns::cdc::{Cdc, CdcParams};
@@ -149,6 +149,49 @@ proptest! {
         let wrong = differing(f, n, d.ids(), |id| d.target().row_record(f, id).and_then(|r| f.row(r)));
         prop_assert!(wrong.is_empty(), "rows {:?} differ after draining", wrong);
         prop_assert_eq!(d.diffs().lagging + d.diffs().wrong, 0);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The page runs the oracle a slice at a time after a long run (`Check`): cut anywhere,
+    /// it must count what the one-pass `differing` and `polling` count.
+    #[test]
+    fn the_check_in_slices_gives_the_one_pass_answers(
+        (seed, rows, changes, updates, deletes) in strategy_params(),
+        at in 0u64..320,
+        ids in 0u32..400,
+        poll_ms in 1u32..5_000,
+        held in prop::collection::vec(prop::option::of(any::<u32>()), 0..300),
+        cuts in prop::collection::vec(1u64..200, 1..40),
+    ) {
+        let feed = Feed::generate(seed, mix(rows, changes, updates, deletes));
+        // A target holding arbitrary records (mostly wrong, some right, some missing).
+        let target = |id: u32| {
+            let pick = held.get(id as usize).copied().flatten()?;
+            feed.row(pick % feed.len().max(1) as u32)
+        };
+        let want_wrong = differing(&feed, at, ids, target).len() as u64;
+        let want = polling(&feed, at, u64::from(poll_ms) * 1_000);
+        let mut check = Check::new(&feed, at, ids, u64::from(poll_ms) * 1_000);
+        let units = check.units();
+        let mut done = 0u64;
+        let mut k = 0;
+        while done < units {
+            let to = (done + cuts[k % cuts.len()]).min(units);
+            // A stale or repeated slice is ignored.
+            check.run(&feed, done.saturating_sub(1)..to, target);
+            check.run(&feed, done..to, target);
+            done = to;
+            k += 1;
+        }
+        prop_assert!(check.is_done());
+        prop_assert_eq!(check.wrong, want_wrong);
+        prop_assert_eq!(check.poll.judged, want.judged);
+        prop_assert_eq!(check.poll.captured, want.captured);
+        prop_assert_eq!(check.poll.missed_deletes, want.missed_deletes);
+        prop_assert_eq!(check.poll.missed_overwritten, want.missed_overwritten);
     }
 }
 

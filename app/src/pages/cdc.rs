@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use pipelab_core::format::count;
-use pipelab_core::oracle::cdc::{differing, polling};
+use pipelab_core::oracle::cdc::Check;
 use pipelab_core::patterns::cdc::code::code_view;
 use pipelab_core::patterns::cdc::feed::lsn_text;
 use pipelab_core::patterns::cdc::merge::{Guard, Outcome};
@@ -337,6 +337,18 @@ fn questions(sim: Sim<Cdc>) -> Vec<Question> {
     ]
 }
 
+/// The oracle's check of `s`'s run so far (see [`Check`]): the drained pipeline's rows
+/// against the source's history, and what polling could have seen.
+fn new_check(s: &Cdc) -> Check {
+    let d = s.drained();
+    Check::new(
+        s.feed(),
+        s.committed_changes(),
+        d.ids(),
+        u64::from(s.params().poll_ms) * 1_000,
+    )
+}
+
 #[component]
 pub fn CdcPage() -> impl IntoView {
     let sim = Sim::<Cdc>::from_url();
@@ -360,25 +372,41 @@ pub fn CdcPage() -> impl IntoView {
         })
     });
     let settled = crate::sim::settled(key, ui.playing);
+    // The oracle's pass over every change, a slice of rows per task (`sim::sliced`): after
+    // a million changes it is too long for one.
+    let check = crate::sim::sliced(
+        settled,
+        move |_| {
+            sim.with_untracked(|t| new_check(t.current()).units())
+                .unwrap_or(0)
+        },
+        move |_| {
+            sim.with_untracked(|t| new_check(t.current()))
+                .unwrap_or_default()
+        },
+        move |_, check, rows| {
+            sim.with_untracked(|t| {
+                let s = t.current();
+                // Drained (all in flight delivered) only once a slice compares rows.
+                let drained = std::cell::OnceCell::new();
+                check.run(s.feed(), rows, |id| {
+                    let d = drained.get_or_init(|| s.drained());
+                    d.target()
+                        .row_record(d.feed(), id)
+                        .and_then(|r| d.feed().row(r))
+                });
+            });
+        },
+    );
     let verdict = Memo::new(move |_| {
-        let k = settled.get()?;
-        sim.with_untracked(|t| {
-            let s = t.current();
-            let d = s.drained();
-            let f = d.feed();
-            let wrong = differing(f, s.committed_changes(), d.ids(), |id| {
-                d.target().row_record(f, id).and_then(|r| f.row(r))
+        let (k, wrong, missed) = check.with(|c| {
+            c.as_ref().map(|(k, c)| {
+                let missed = c.poll.missed_deletes + c.poll.missed_overwritten;
+                (*k, c.wrong as i64, missed as i64)
             })
-            .len() as i64;
-            let own = d.diffs().wrong as i64;
-            let poll = polling(
-                s.feed(),
-                s.committed_changes(),
-                s.params().poll_ms as u64 * 1_000,
-            );
-            let missed = (poll.missed_deletes + poll.missed_overwritten) as i64;
-            (k, wrong, own, missed)
-        })
+        })?;
+        let own = sim.with_untracked(|t| t.current().drained().diffs().wrong as i64)?;
+        Some((k, wrong, own, missed))
     });
     let target_truth = Signal::derive(move || match verdict.get() {
         Some((k, wrong, _, _)) if k == key.get() => {

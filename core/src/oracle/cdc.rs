@@ -3,18 +3,28 @@
 //! ms can ever see — a change is seen iff it is not a delete and no later change of the
 //! same row commits by the next poll. No WAL, topic, connector or sink is consulted.
 
-use crate::patterns::cdc::feed::{Feed, Op, Row, NONE};
+use crate::patterns::cdc::feed::{Feed, Op, Record, Row, NONE};
+use std::ops::Range;
+
+/// Takes record `i` into `newest` (per id, its newest record; [`NONE`] once deleted).
+fn fold_newest(newest: &mut Vec<u32>, i: usize, r: &Record) {
+    let slot = r.id as usize;
+    if newest.len() <= slot {
+        newest.resize(slot + 1, NONE);
+    }
+    newest[slot] = if r.op == Op::Delete { NONE } else { i as u32 };
+}
+
+/// How many records the source holds after change `n` (rows from before the run included).
+fn records_after(feed: &Feed, n: u64) -> usize {
+    (feed.initial() as u64 + n).min(feed.len() as u64) as usize
+}
 
 /// Per id, the record of its row after change `n` ([`NONE`] if deleted or never there).
 pub fn newest_records(feed: &Feed, n: u64) -> Vec<u32> {
-    let end = (feed.initial() as u64 + n).min(feed.len() as u64) as usize;
     let mut newest: Vec<u32> = Vec::new();
-    for (i, r) in feed.records()[..end].iter().enumerate() {
-        let slot = r.id as usize;
-        if newest.len() <= slot {
-            newest.resize(slot + 1, NONE);
-        }
-        newest[slot] = if r.op == Op::Delete { NONE } else { i as u32 };
+    for (i, r) in feed.records()[..records_after(feed, n)].iter().enumerate() {
+        fold_newest(&mut newest, i, r);
     }
     newest
 }
@@ -31,8 +41,13 @@ pub fn table_after(feed: &Feed, n: u64) -> Vec<Option<Row>> {
 pub fn differing(feed: &Feed, n: u64, ids: u32, target: impl Fn(u32) -> Option<Row>) -> Vec<u32> {
     let truth = newest_records(feed, n);
     (0..ids.max(truth.len() as u32))
-        .filter(|id| feed.row(truth.get(*id as usize).copied().unwrap_or(NONE)) != target(*id))
+        .filter(|id| !agrees(feed, &truth, *id, &target))
         .collect()
+}
+
+/// Whether `target` holds the source's row for `id` (per `truth`, from [`newest_records`]).
+fn agrees(feed: &Feed, truth: &[u32], id: u32, target: impl Fn(u32) -> Option<Row>) -> bool {
+    feed.row(truth.get(id as usize).copied().unwrap_or(NONE)) == target(id)
 }
 
 /// What polling every `poll_us` has seen after change `n`.
@@ -48,48 +63,79 @@ pub struct PollTruth {
     pub copied: Vec<u32>,
 }
 
+/// The backward walk over the judged changes that decides, change by change, whether a
+/// poll saw it (shared by [`polling`] and [`Check`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct PollWalk {
+    first: usize,
+    poll_us: u64,
+    gap_us: u64,
+    /// Per id, the next record of that row met so far (walking backwards).
+    next_of_row: Vec<u32>,
+}
+
+impl PollWalk {
+    /// The walk after change `n`, and the record range it judges (walked from the end).
+    fn new(feed: &Feed, n: u64, poll_us: u64) -> (Self, u64, Range<usize>) {
+        let poll_us = poll_us.max(1);
+        let gap_us = feed.gap_us().max(1);
+        // The last poll that ran: the largest multiple of poll_us strictly before change n.
+        let last_poll = (n * gap_us).saturating_sub(1) / poll_us * poll_us;
+        let judged = if last_poll == 0 {
+            0
+        } else {
+            (last_poll / gap_us).min(n)
+        };
+        let first = feed.initial() as usize;
+        let end = (first + judged as usize).min(feed.len());
+        let walk = PollWalk {
+            first,
+            poll_us,
+            gap_us,
+            next_of_row: Vec::new(),
+        };
+        (walk, judged, first.min(end)..end)
+    }
+
+    /// Judges record `i` (every later judged record already walked): counted into `t`;
+    /// `true` if a poll copied it.
+    fn judge(&mut self, t: &mut PollTruth, i: usize, r: &Record) -> bool {
+        let slot = r.id as usize;
+        if self.next_of_row.len() <= slot {
+            self.next_of_row.resize(slot + 1, NONE);
+        }
+        let commit = |k: u64| k * self.gap_us;
+        let k = (i - self.first) as u64 + 1;
+        let poll_at = commit(k).div_ceil(self.poll_us) * self.poll_us;
+        let next = self.next_of_row[slot];
+        let overwritten =
+            next != NONE && commit((next as usize - self.first) as u64 + 1) <= poll_at;
+        self.next_of_row[slot] = i as u32;
+        if r.op == Op::Delete {
+            t.missed_deletes += 1;
+            false
+        } else if overwritten {
+            t.missed_overwritten += 1;
+            false
+        } else {
+            t.captured += 1;
+            true
+        }
+    }
+}
+
 /// The polls that have run by change `n` are those at `poll_us`, `2 × poll_us`, … before
 /// change `n` committed (a poll runs when the clock passes it, as the next change arrives).
 pub fn polling(feed: &Feed, n: u64, poll_us: u64) -> PollTruth {
-    let poll_us = poll_us.max(1);
-    let gap = feed.gap_us().max(1);
-    let commit = |k: u64| k * gap;
-    // The last poll that ran: the largest multiple of poll_us strictly before change n.
-    let last_poll = commit(n).saturating_sub(1) / poll_us * poll_us;
-    let judged = if last_poll == 0 {
-        0
-    } else {
-        (last_poll / gap).min(n)
-    };
-    let first = feed.initial() as usize;
-    let end = first + judged as usize;
-    let records = &feed.records()[..end.min(feed.len())];
-    // The next record of the same row, found walking backwards.
-    let mut next_of_row: Vec<u32> = Vec::new();
+    let (mut walk, judged, range) = PollWalk::new(feed, n, poll_us);
+    let records = &feed.records()[..range.end];
     let mut seen = vec![false; records.len()];
     let mut t = PollTruth {
         judged,
         ..PollTruth::default()
     };
-    for i in (first..records.len()).rev() {
-        let r = records[i];
-        let slot = r.id as usize;
-        if next_of_row.len() <= slot {
-            next_of_row.resize(slot + 1, NONE);
-        }
-        let k = (i - first) as u64 + 1;
-        let poll_at = commit(k).div_ceil(poll_us) * poll_us;
-        let next = next_of_row[slot];
-        let overwritten = next != NONE && commit((next as usize - first) as u64 + 1) <= poll_at;
-        if r.op == Op::Delete {
-            t.missed_deletes += 1;
-        } else if overwritten {
-            t.missed_overwritten += 1;
-        } else {
-            t.captured += 1;
-            seen[i] = true;
-        }
-        next_of_row[slot] = i as u32;
+    for i in range.rev() {
+        seen[i] = walk.judge(&mut t, i, &records[i]);
     }
     let mut copied: Vec<u32> = Vec::new();
     for (i, r) in records.iter().enumerate() {
@@ -103,6 +149,94 @@ pub fn polling(feed: &Feed, n: u64, poll_us: u64) -> PollTruth {
     }
     t.copied = copied;
     t
+}
+
+/// [`differing`]'s count and [`polling`]'s counts for a run after change `n`, a slice at a
+/// time, so a page can spread a long run's check over several tasks. Its work comes in
+/// units `0..units()`: the judged changes walked backwards, then the source's records
+/// folded forwards, then the ids compared. Units fed in order, in any number of calls,
+/// give the one-pass answers. `copied` is left empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Check {
+    walk: PollWalk,
+    walk_range: Range<usize>,
+    fold_end: usize,
+    newest: Vec<u32>,
+    /// The pipeline's ids; the ids compared are `0..ids.max(newest.len())`.
+    ids: u32,
+    /// Units reserved for comparing ids: a bound on `ids.max(newest.len())`.
+    id_units: u64,
+    /// Units done.
+    done: u64,
+    /// Ids whose row differs so far.
+    pub wrong: u64,
+    pub poll: PollTruth,
+}
+
+impl Check {
+    /// The check of a run after change `n` whose pipeline knows `ids` ids, polled every
+    /// `poll_us`.
+    pub fn new(feed: &Feed, n: u64, ids: u32, poll_us: u64) -> Check {
+        let (walk, judged, walk_range) = PollWalk::new(feed, n, poll_us);
+        Check {
+            walk,
+            walk_range,
+            fold_end: records_after(feed, n),
+            newest: Vec::new(),
+            ids,
+            id_units: u64::from(ids.max(feed.ids())),
+            done: 0,
+            wrong: 0,
+            poll: PollTruth {
+                judged,
+                ..PollTruth::default()
+            },
+        }
+    }
+
+    /// All the work, in units.
+    pub fn units(&self) -> u64 {
+        self.walk_range.len() as u64 + self.fold_end as u64 + self.id_units
+    }
+
+    /// Whether every unit is done.
+    pub fn is_done(&self) -> bool {
+        self.done >= self.units()
+    }
+
+    /// Does units `todo` (the next ones: `todo.start` must be the first not done; anything
+    /// else is ignored) against `target`, the pipeline's row per id (called only while ids
+    /// are compared).
+    pub fn run(&mut self, feed: &Feed, todo: Range<u64>, target: impl Fn(u32) -> Option<Row>) {
+        if todo.start != self.done {
+            return;
+        }
+        let records = feed.records();
+        let walked = self.walk_range.len() as u64;
+        let folded = walked + self.fold_end as u64;
+        let end = todo.end.min(self.units());
+        while self.done < end {
+            let u = self.done;
+            if u < walked {
+                let i = self.walk_range.end - 1 - u as usize;
+                if let Some(r) = records.get(i) {
+                    self.walk.judge(&mut self.poll, i, r);
+                }
+            } else if u < folded {
+                let i = (u - walked) as usize;
+                if let Some(r) = records.get(i) {
+                    fold_newest(&mut self.newest, i, r);
+                }
+            } else {
+                let id = u - folded;
+                let compared = u64::from(self.ids).max(self.newest.len() as u64);
+                if id < compared && !agrees(feed, &self.newest, id as u32, &target) {
+                    self.wrong += 1;
+                }
+            }
+            self.done += 1;
+        }
+    }
 }
 
 #[cfg(test)]
