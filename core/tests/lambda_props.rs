@@ -200,3 +200,61 @@ fn a_crash_loses_recent_answers_and_very_late_events_wait_for_the_batch() {
         "the batch run read them from the master log"
     );
 }
+
+mod compare {
+    use super::*;
+    use pipelab_core::patterns::lambda::compare::{closed_now, LambdaVsKappa, LambdaVsKappaParams};
+    use pipelab_core::sim::compare::Compare;
+    use pipelab_core::sim::Params;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+        /// /compare/lambda-vs-kappa judges every closed window each frame in one ordered walk
+        /// (`closed_now`); it must count what a search per window counts.
+        #[test]
+        fn the_walk_over_closed_windows_counts_what_a_search_per_window_counts(
+            seed in any::<u64>(),
+            steps in 1u64..3_000,
+            delay_s in 0u32..900,
+            size_min in 1u32..15,
+            faults in prop::collection::vec((0u64..3_000, 0usize..3), 0..4),
+            // Very late events (3 hours back) land in closed windows once the run is
+            // that long: the final truths then include events the tape never had.
+            late_at in prop::option::of(2_000u64..3_000),
+        ) {
+            let mut p = LambdaVsKappaParams::default();
+            p.set("events", "3000").unwrap();
+            let faults: Vec<(u64, usize)> = faults.into_iter().chain(late_at.map(|at| (at, 2))).collect();
+            p.set("b.delay", &delay_s.to_string()).unwrap();
+            p.set("size", &size_min.to_string()).unwrap();
+            let mut c = Compare::<LambdaVsKappa>::new(&p, seed).unwrap();
+            for k in 0..steps {
+                for (at, kind) in &faults {
+                    if *at == k {
+                        let _ = c.apply(&Fault::new(["crash", "duplicates", "very-late"][*kind]));
+                    }
+                }
+                c.step();
+            }
+            let (a, b) = (&c.a, &c.b);
+            let got = closed_now(a, b);
+            let size = a.params().size_min * 60_000;
+            let head = a.log().head_time().0;
+            let windows = usize::try_from(head.div_euclid(size)).unwrap_or(0).min(a.windows_seen());
+            prop_assert_eq!(got.windows, windows);
+            let (mut a_ok, mut b_ok, mut disagree) = (0, 0, 0);
+            for w in 0..windows {
+                let start = w as i64 * size;
+                let t = a.truth().window_final(start, a.extra());
+                let served = a.serving(w);
+                let kappa = b.live().output.iter().find(|r| r.key.start_ms == start).map(|r| r.agg);
+                let right = |g: (u64, i64)| g == (t.events, t.revenue_cents);
+                a_ok += usize::from(right((served.events, served.revenue_cents)));
+                b_ok += usize::from(kappa.is_some_and(|k| right((k.events, k.revenue_cents))));
+                disagree += u64::from(kappa != Some(served));
+            }
+            prop_assert_eq!((got.a_ok, got.b_ok, got.disagree), (a_ok, b_ok, disagree));
+        }
+    }
+}

@@ -215,16 +215,51 @@ fn closed_windows(l: &Lambda) -> usize {
     window_index(head, size).unwrap_or(0).min(l.windows_seen())
 }
 
+/// Every closed window judged: how many each side answers right, and on how many the
+/// sides' answers differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Closed {
+    pub windows: usize,
+    pub a_ok: usize,
+    pub b_ok: usize,
+    pub disagree: u64,
+}
+
+/// Judges every closed window in one walk, in window order: Lambda's served answer,
+/// Kappa's emitted result (its output is in window order) and the final truth (panes in
+/// order). Runs every frame on /compare/lambda-vs-kappa, so no search per window.
+pub fn closed_now(a: &Lambda, b: &Kappa) -> Closed {
+    let windows = closed_windows(a);
+    let size = a.params().size_min * 60_000;
+    let mut finals = a.truth().finals(a.extra());
+    let mut emitted = b.live().output.iter().peekable();
+    let mut c = Closed {
+        windows,
+        ..Closed::default()
+    };
+    for w in 0..windows {
+        let start = w as i64 * size;
+        while emitted.next_if(|r| r.key.start_ms < start).is_some() {}
+        let kappa = emitted
+            .peek()
+            .filter(|r| r.key.start_ms == start)
+            .map(|r| r.agg);
+        let t = finals.at(start);
+        let served = a.serving(w);
+        c.a_ok += usize::from(same(served, t));
+        c.b_ok += usize::from(kappa.is_some_and(|k| same(k, t)));
+        c.disagree += u64::from(kappa != Some(served));
+    }
+    c
+}
+
 /// Both sides' numbers now.
 pub fn sample_now(a: &Lambda, b: &Kappa) -> PairSample {
-    let closed = closed_windows(a);
-    let size = a.params().size_min * 60_000;
-    let (mut a_ok, mut b_ok) = (0usize, 0usize);
-    for w in 0..closed {
-        let t = final_truth(a, w);
-        a_ok += usize::from(same(a.serving(w), t));
-        b_ok += usize::from(kappa_result(b, w as i64 * size).is_some_and(|r| same(r.agg, t)));
-    }
+    sample_with(a, b, &closed_now(a, b))
+}
+
+fn sample_with(a: &Lambda, b: &Kappa, c: &Closed) -> PairSample {
+    let (closed, a_ok, b_ok) = (c.windows, c.a_ok, c.b_ok);
     let share = |n: usize| {
         if closed == 0 {
             1.0
@@ -355,7 +390,7 @@ impl Pair for LambdaVsKappa {
         tally: &Tally,
     ) -> StreamDiff {
         let size = a.params().size_min * 60_000;
-        let closed = closed_windows(a);
+        let closed = closed_now(a, b);
         let n = a.windows_seen();
         let rows = (n.saturating_sub(12)..n)
             .map(|w| DiffRow {
@@ -365,16 +400,13 @@ impl Pair for LambdaVsKappa {
                 truth: final_truth(a, w),
             })
             .collect();
-        let disagree = (0..closed)
-            .filter(|w| kappa_result(b, *w as i64 * size).is_none_or(|r| r.agg != a.serving(*w)))
-            .count() as u64;
         StreamDiff {
             rows,
             first_answer_ms: tally.first_answer_ms(),
-            now: sample_now(a, b),
+            now: sample_with(a, b, &closed),
             samples: tally.samples.clone(),
-            disagree,
-            closed_windows: closed as u64,
+            disagree: closed.disagree,
+            closed_windows: closed.windows as u64,
         }
     }
 
