@@ -3,7 +3,7 @@
 //! table's rows re-derived from the feed, and queries answered by scanning every row. It
 //! reads the feed (the input) and the bounds (the DDL, plain data), never the router.
 
-use crate::hash::key_hash;
+use crate::hash::pg_partition_hash;
 use crate::patterns::partitioning::feed::{Feed, Order};
 use crate::patterns::partitioning::layout::{Bound, PartDef};
 
@@ -11,7 +11,7 @@ use crate::patterns::partitioning::layout::{Bound, PartDef};
 pub fn accepts(bound: &Bound, o: &Order) -> bool {
     match *bound {
         Bound::Hash { modulus, remainder } => {
-            modulus > 0 && key_hash(o.user as u64) % modulus as u64 == remainder as u64
+            modulus > 0 && pg_partition_hash(o.user as i64) % modulus as u64 == remainder as u64
         }
         Bound::Range { from, to } => from <= o.day && o.day < to,
         Bound::Default => false,

@@ -4,7 +4,7 @@
 //! excluded; a DEFAULT partition takes what no other accepts.
 
 use crate::calendar::{day_text, days_since_epoch};
-use crate::hash::key_hash;
+use crate::hash::pg_partition_hash;
 
 use super::params::{Interval, Scheme};
 
@@ -66,7 +66,7 @@ impl NoPartition {
 
 /// The partition key's hash (the same for every row of a user).
 pub fn user_hash(user: u32) -> u64 {
-    key_hash(user as u64)
+    pg_partition_hash(user as i64)
 }
 
 /// A table's partitions and the lookup structures its router uses.
