@@ -15,6 +15,7 @@ pub mod link;
 pub mod oracle;
 pub mod orders;
 pub mod patterns;
+pub mod registry;
 pub mod sim;
 pub mod sort;
 pub mod stream;

@@ -5,6 +5,7 @@
 //! into one readable message and exit code 1; nothing here is meant to panic.
 
 mod bench;
+mod conformance;
 mod csp;
 mod ctx;
 mod determinism;
@@ -30,12 +31,17 @@ commands:
                                   chromedriver); --check only reports
   serve [--port N] [--address A]  set up, then `trunk serve` at http://127.0.0.1:8080 (rebuilds on change)
   test [--skip STEP]...           set up, then every check CI runs, stopping at the first failure;
-                                  steps: fmt clippy clippy-wasm test test-wasm determinism build e2e size
+                                  steps: fmt clippy clippy-wasm test test-wasm determinism conformance
+                                  build e2e size
   build                           release build of dist/ plus the Content-Security-Policy
   size                            size report of an existing dist/ against size-budget.toml
   determinism                     compare the determinism hashes of the native and wasm32 builds
   bench                           criterion benchmarks, the kernel natively and as wasm, and the
                                   in-browser measurements
+  conformance [PYTEST ARGS]...    every code listing run on its real engine (PostgreSQL, Redis, DuckDB,
+                                  Pydantic...) and the simulations checked against them; installs the
+                                  engines and conformance/requirements.txt (see conformance/README.md)
+  listings DIR                    write every code listing the app can show to DIR (+ manifest.json)
   fuzz [--seconds N] [--seed S]   every decoder's fuzz target for N seconds (default 10), release
                                   mode; crashes are kept in fuzz/crashes/ (see fuzz/README.md)
   help                            this text
@@ -84,6 +90,15 @@ fn run(args: &[String]) -> Result {
             bench::run(&ctx)
         }
         "fuzz" => fuzz::run(&ctx, rest),
+        "conformance" => conformance::run(&ctx, rest),
+        "listings" => match rest {
+            [dir] => ctx.run(
+                ctx.cargo()
+                    .args(["run", "-q", "-p", "pipelab-conformance", "--", "listings"])
+                    .arg(dir),
+            ),
+            _ => Err(format!("`listings` takes one folder\n\n{USAGE}")),
+        },
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ctx::Ctx;
 use crate::pipeline::{self, OnFailure, Step};
-use crate::{determinism, release, setup, size, Result};
+use crate::{conformance, determinism, release, setup, size, Result};
 
 const WASM: &str = "wasm32-unknown-unknown";
 
@@ -16,6 +16,7 @@ pub const STEP_IDS: &[&str] = &[
     "test",
     "test-wasm",
     "determinism",
+    "conformance",
     "build",
     "e2e",
     "size",
@@ -57,6 +58,11 @@ pub fn run(ctx: &Ctx, skip: &[String]) -> Result {
             "determinism",
             "determinism (native vs wasm32 hashes)",
             || determinism::check(ctx),
+        ),
+        Step::new(
+            "conformance",
+            "conformance (listings and simulations on real engines)",
+            || conformance::run(ctx, &[]),
         ),
         Step::new(
             "build",

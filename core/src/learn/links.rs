@@ -2,14 +2,7 @@
 //! nothing ignored), the scenario builds, and the step exists in that run.
 
 use crate::link;
-use crate::patterns::{
-    batch_writes::BatchWrites, caching::compare::InvalidateVsWriteThrough, caching::Caching,
-    cdc::Cdc, contracts::Contracts, cqrs::Cqrs, etl_elt::compare::EtlVsElt, etl_elt::EtlElt,
-    event_sourcing::EventSourcing, kappa::Kappa, lakehouse::Lakehouse,
-    lambda::compare::LambdaVsKappa, lambda::Lambda, partitioning::compare::HashVsRange,
-    partitioning::Partitioning, sharding::compare::ModnVsRing, sharding::Sharding,
-};
-use crate::sim::{Compare, Params, Scenario};
+use crate::sim::{Params, Scenario};
 
 /// What a link opens: its route, step and the run's last step.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,7 +12,7 @@ pub struct Opened {
     pub total: u64,
 }
 
-fn open<S: Scenario>(route: &str, query: &str) -> Result<Opened, String> {
+pub(crate) fn open<S: Scenario>(route: &str, query: &str) -> Result<Opened, String> {
     let d = link::decode::<S::Params>(query, S::fault_specs());
     if let Some(v) = d.unknown_version {
         return Err(format!("unknown link version {v}"));
@@ -60,26 +53,8 @@ pub fn check(link: &str) -> Result<Opened, String> {
         .split_once('?')
         .ok_or_else(|| "a link needs /<route>?<query>".to_string())?;
     let route = path.trim_start_matches('/');
-    match route {
-        "etl-elt" => open::<EtlElt>(route, query),
-        "batch-writes" => open::<BatchWrites>(route, query),
-        "lambda" => open::<Lambda>(route, query),
-        "kappa" => open::<Kappa>(route, query),
-        "lakehouse" => open::<Lakehouse>(route, query),
-        "event-sourcing" => open::<EventSourcing>(route, query),
-        "cqrs" => open::<Cqrs>(route, query),
-        "partitioning" => open::<Partitioning>(route, query),
-        "sharding" => open::<Sharding>(route, query),
-        "caching" => open::<Caching>(route, query),
-        "cdc" => open::<Cdc>(route, query),
-        "contracts" => open::<Contracts>(route, query),
-        "compare/etl-vs-elt" => open::<Compare<EtlVsElt>>(route, query),
-        "compare/lambda-vs-kappa" => open::<Compare<LambdaVsKappa>>(route, query),
-        "compare/modn-vs-ring" => open::<Compare<ModnVsRing>>(route, query),
-        "compare/hash-vs-range" => open::<Compare<HashVsRange>>(route, query),
-        "compare/invalidate-vs-write-through" => {
-            open::<Compare<InvalidateVsWriteThrough>>(route, query)
-        }
-        other => Err(format!("/{other} is not a page with a simulation")),
+    match crate::registry::page(route) {
+        Some(page) => (page.open)(query),
+        None => Err(format!("/{route} is not a page with a simulation")),
     }
 }

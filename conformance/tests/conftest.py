@@ -1,0 +1,70 @@
+"""Fixtures shared by the conformance tests: the listings the app shows (written by
+`pipelab-conformance listings`), and the real servers `cargo xtask conformance` started.
+
+A missing server or listing folder is an error naming the command to run, never a skip."""
+
+import json
+import os
+import pathlib
+import uuid
+
+import pytest
+
+
+def _env(name):
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(
+            f"{name} is not set: run the conformance tests with `cargo xtask conformance`, "
+            "which starts PostgreSQL and Redis and writes the listings"
+        )
+    return value
+
+
+LISTINGS = pathlib.Path(_env("PIPELAB_LISTINGS"))
+MANIFEST = json.loads((LISTINGS / "manifest.json").read_text())
+
+
+def listings(route):
+    """Every listing of `route`, as manifest entries with their text under "text"."""
+    out = []
+    for e in MANIFEST:
+        if e["route"] == route:
+            e = dict(e)
+            e["text"] = (LISTINGS / e["file"]).read_text()
+            out.append(e)
+    if not out:
+        raise RuntimeError(f"no listing of /{route} in {LISTINGS}/manifest.json")
+    return out
+
+
+def ids(entries):
+    return [e["file"] for e in entries]
+
+
+def pg_dsn(dbname="postgres"):
+    return (
+        f"host={_env('PIPELAB_PG_HOST')} port={_env('PIPELAB_PG_PORT')} "
+        f"user={_env('PIPELAB_PG_USER')} dbname={dbname}"
+    )
+
+
+@pytest.fixture
+def pg_db():
+    """A fresh, empty PostgreSQL database for one test; yields its DSN."""
+    import psycopg2
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = psycopg2.connect(pg_dsn())
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    try:
+        yield pg_dsn(name)
+    finally:
+        admin.cursor().execute(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()
+
+
+@pytest.fixture
+def redis_port():
+    return int(_env("PIPELAB_REDIS_PORT"))
