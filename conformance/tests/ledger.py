@@ -21,17 +21,6 @@ class Known:
 
 
 LEDGER = [
-    Known(
-        route="partitioning",
-        matches=r"-- adding (the next range partition|a partition: )",
-        error=r"already exists|One-Time Filter: false|no partition of relation \"orders_new\"",
-        finding=(
-            "After a partition is added, the listing shows the new layout's CREATE TABLEs "
-            "and then the change that made it, so run top to bottom it creates the new "
-            "partition twice; the rebuild also elides its partitions ('-- … N partitions'), "
-            "so the table it leaves has no partitions and EXPLAIN finds nothing to scan (found by this layer)."
-        ),
-    ),
 ]
 
 

@@ -74,3 +74,60 @@ def test_every_partitioning_listing_runs_on_postgresql(entry, pg_db):
         return
     plans = run_listing(pg_db, entry["text"])
     assert plans >= 1, "a partitioning listing always shows one query's plan"
+
+
+# Wrong listings the layer must reject (kept from before their fixes).
+OLD_RANGE_ADD = """CREATE TABLE orders (order_id bigint, user_id bigint, amount numeric(10,2),
+    order_date date) PARTITION BY RANGE (order_date);
+CREATE TABLE orders_2024_q1 PARTITION OF orders
+    FOR VALUES FROM ('2024-01-01') TO ('2024-04-01');
+CREATE TABLE orders_2024_q2 PARTITION OF orders
+    FOR VALUES FROM ('2024-04-01') TO ('2024-07-01');
+
+-- adding the next range partition
+CREATE TABLE orders_2024_q2 PARTITION OF orders FOR VALUES FROM ('2024-04-01') TO ('2024-07-01');
+
+EXPLAIN SELECT count(*) FROM orders WHERE user_id = 37;
+--  Append: 2 of 2 partitions scanned
+--    ->  Seq Scan on orders_2024_q1
+--    ->  Seq Scan on orders_2024_q2
+"""
+
+OLD_REBUILD = """CREATE TABLE orders (order_id bigint, user_id bigint, amount numeric(10,2),
+    order_date date) PARTITION BY HASH (user_id);
+CREATE TABLE orders_p0 PARTITION OF orders FOR VALUES WITH (MODULUS 1, REMAINDER 0);
+BEGIN;
+CREATE TABLE orders_new (LIKE orders) PARTITION BY HASH (user_id);
+-- … 2 partitions FOR VALUES WITH (MODULUS 2, REMAINDER 0..1)
+INSERT INTO orders_new SELECT * FROM orders;   -- every row re-hashed
+ALTER TABLE orders RENAME TO orders_old;
+ALTER TABLE orders_new RENAME TO orders;
+COMMIT;
+
+EXPLAIN SELECT count(*) FROM orders WHERE user_id = 37;
+--  Append: 1 of 2 partitions scanned
+--    ->  Seq Scan on orders_p1
+"""
+
+# The simulation's old hash (xxh3) put user 37 in orders_p3 of four; PostgreSQL puts it in
+# orders_p1.
+OLD_HASH_PLAN = """CREATE TABLE orders (order_id bigint, user_id bigint, amount numeric(10,2),
+    order_date date) PARTITION BY HASH (user_id);
+CREATE TABLE orders_p0 PARTITION OF orders FOR VALUES WITH (MODULUS 4, REMAINDER 0);
+CREATE TABLE orders_p1 PARTITION OF orders FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+CREATE TABLE orders_p2 PARTITION OF orders FOR VALUES WITH (MODULUS 4, REMAINDER 2);
+CREATE TABLE orders_p3 PARTITION OF orders FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+EXPLAIN SELECT count(*) FROM orders WHERE user_id = 37;
+--  Append: 1 of 4 partitions scanned
+--    ->  Seq Scan on orders_p3
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [OLD_RANGE_ADD, OLD_REBUILD, OLD_HASH_PLAN],
+    ids=["range-add-twice", "rebuild-elided", "hash-not-postgresql"],
+)
+def test_the_check_rejects_the_old_wrong_listings(text, pg_db):
+    with pytest.raises((psycopg2.Error, AssertionError)):
+        run_listing(pg_db, text)

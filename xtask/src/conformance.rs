@@ -20,30 +20,28 @@ const PG_USER: &str = "pipelab";
 pub fn run(ctx: &Ctx, pytest_args: &[String]) -> Result {
     install_engines(ctx)?;
     let python = venv(ctx)?;
-    let listings = ctx.target.join("conformance").join("listings");
-    ctx.run(
-        ctx.cargo()
-            .args(["run", "-q", "-p", "pipelab-conformance", "--", "listings"])
-            .arg(&listings),
-    )?;
     let servers = Servers::start(ctx)?;
-    let result = ctx.run(
-        ctx.command(&python)
-            .args([
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "conformance/tests",
-            ])
-            .args(pytest_args)
-            .env("PIPELAB_LISTINGS", &listings)
-            .env("PIPELAB_PG_HOST", "127.0.0.1")
-            .env("PIPELAB_PG_PORT", servers.pg_port.to_string())
-            .env("PIPELAB_PG_USER", PG_USER)
-            .env("PIPELAB_REDIS_PORT", servers.redis_port.to_string()),
-    );
+    // Each run writes its own copy, so two runs at once never see each other's files.
+    let listings = servers.dir.join("listings");
+    let result = ctx
+        .run(
+            ctx.cargo()
+                .args(["run", "-q", "-p", "pipelab-conformance", "--", "listings"])
+                .arg(&listings),
+        )
+        .and_then(|()| {
+            ctx.run(
+                ctx.command(&python)
+                    .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+                    .arg("conformance/tests")
+                    .args(pytest_args)
+                    .env("PIPELAB_LISTINGS", &listings)
+                    .env("PIPELAB_PG_HOST", "127.0.0.1")
+                    .env("PIPELAB_PG_PORT", servers.pg_port.to_string())
+                    .env("PIPELAB_PG_USER", PG_USER)
+                    .env("PIPELAB_REDIS_PORT", servers.redis_port.to_string()),
+            )
+        });
     drop(servers);
     result
 }

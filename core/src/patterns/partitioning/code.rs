@@ -42,8 +42,16 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
         },
     );
     add(String::new(), String::new());
-    for (i, part) in layout.parts().iter().enumerate() {
-        let tag = format!("part-{i}");
+    // After a reorganisation the listing creates the partitions as they were before it and
+    // then runs the reorganisation, so pasted top to bottom it builds the table the page
+    // shows. Tags name the current partitions, so only those highlight.
+    let created: &[super::layout::PartDef] = match s.last_move() {
+        Some(m) => &m.before,
+        None => layout.parts(),
+    };
+    for (i, part) in created.iter().enumerate() {
+        let current = layout.parts().iter().position(|d| d == part);
+        let tag = current.map_or(String::from("before"), |c| format!("part-{c}"));
         add(
             tag.clone(),
             format!("CREATE TABLE {} PARTITION OF orders", part.name),
@@ -133,19 +141,28 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
                 }
             }
             Growth::Rebuild { to, .. } => {
-                for l in [
+                let mut block = vec![
                     format!("-- adding a partition: a new table of {to} partitions"),
-                    "BEGIN;".into(),
+                    "BEGIN;".to_string(),
                     "CREATE TABLE orders_new (LIKE orders) PARTITION BY HASH (user_id);".into(),
-                    format!(
-                        "-- … {to} partitions FOR VALUES WITH (MODULUS {to}, REMAINDER 0..{})",
-                        to - 1
-                    ),
+                ];
+                for d in layout.parts() {
+                    block.push(format!(
+                        "CREATE TABLE {}_new PARTITION OF orders_new {};",
+                        d.name,
+                        d.bound.sql()
+                    ));
+                }
+                block.extend([
                     "INSERT INTO orders_new SELECT * FROM orders;   -- every row re-hashed".into(),
-                    "ALTER TABLE orders RENAME TO orders_old;".into(),
+                    "DROP TABLE orders;   -- and its partitions".into(),
                     "ALTER TABLE orders_new RENAME TO orders;".into(),
-                    "COMMIT;".into(),
-                ] {
+                ]);
+                for d in layout.parts() {
+                    block.push(format!("ALTER TABLE {0}_new RENAME TO {0};", d.name));
+                }
+                block.push("COMMIT;".into());
+                for l in block {
                     add("grow".into(), l);
                 }
             }
@@ -228,6 +245,71 @@ mod tests {
     use crate::sim::Scenario;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Runs the listing's DDL in the mind of a server: every `CREATE TABLE x PARTITION OF`
+    /// must name a table that does not exist at that point (dropped or renamed names are
+    /// free again), and nothing may be elided.
+    fn creates_each_table_once(lines: &[String]) -> Result<(), String> {
+        let mut live: Vec<String> = Vec::new();
+        for l in lines {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            match words.as_slice() {
+                ["CREATE", "TABLE", name, ..] => {
+                    if live.iter().any(|t| t == name) {
+                        return Err(format!("{name} created twice: {l}"));
+                    }
+                    live.push(name.to_string());
+                }
+                ["ALTER", "TABLE", old, "RENAME", "TO", new] => {
+                    let new = new.trim_end_matches(';');
+                    live.retain(|t| t != old);
+                    live.push(new.to_string());
+                }
+                ["DROP", "TABLE", name, ..] => {
+                    let name = name.trim_end_matches(';');
+                    live.retain(|t| t != name && !t.starts_with(&format!("{name}_")));
+                }
+                _ if l.contains('…') => return Err(format!("elided: {l}")),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn after_adding_a_partition_the_listing_runs_top_to_bottom() {
+        for (scheme, grow) in [
+            (Scheme::Hash, super::super::params::Grow::Split),
+            (Scheme::Hash, super::super::params::Grow::Rebuild),
+            (Scheme::Range, super::super::params::Grow::Split),
+        ] {
+            for default in [false, true] {
+                let p = PartParams {
+                    scheme,
+                    grow,
+                    default_partition: default,
+                    ..PartParams::default()
+                };
+                let mut s = Partitioning::new(&p, 3).unwrap();
+                for _ in 0..200 {
+                    s.step();
+                }
+                assert!(creates_each_table_once(&code_view(&s, &Query::default()).lines).is_ok());
+                s.apply(&crate::sim::Fault::new("add-partition")).unwrap();
+                let c = code_view(&s, &Query::default());
+                assert!(
+                    c.lines.iter().any(|l| l.starts_with("-- adding")),
+                    "{scheme:?} {grow:?}"
+                );
+                if let Err(e) = creates_each_table_once(&c.lines) {
+                    panic!(
+                        "{scheme:?} {grow:?} default={default}: {e}\n{}",
+                        c.lines.join("\n")
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_listing_follows_the_settings_and_the_step() {

@@ -114,7 +114,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "note-bounds",
         label: "The note's quarters: TO ('2024-03-31')",
-        description: "The note's bounds stop a day early. At step 1,500 the first orders of 2024-03-31 arrive and every insert fails: no partition holds that day.",
+        description: "The note's bounds stop a day early: the orders of 2024-03-31 are inserts 1,485 to 1,500, and every one of them fails, because no partition holds that day. The preset lands on the last of them.",
         seed: 42,
         params: &[("closed-quarter-bounds", "on")],
         faults: &[],
@@ -604,5 +604,46 @@ mod tests {
         let refused = (0..40).find_map(|_| rebuilt.apply(&Fault::new("add-partition")).err());
         assert!(refused.unwrap().contains("64 partitions"));
         assert_eq!(rebuilt.layout().parts().len(), 64);
+    }
+}
+
+#[cfg(test)]
+mod preset_text_tests {
+    use super::*;
+    use crate::format::count;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// The steps of the first and last refused insert, walking the preset's run to its
+    /// landing step.
+    fn refused_span(preset: &Preset) -> Option<(u64, u64)> {
+        let (params, _) = preset.load::<PartParams>();
+        let mut s = Partitioning::new(&params, preset.seed).ok()?;
+        let mut span: Option<(u64, u64)> = None;
+        for step in 1..=preset.step {
+            s.step();
+            if matches!(s.last(), Last::Rejected { .. }) {
+                span = Some(span.map_or((step, step), |(a, _)| (a, step)));
+            }
+        }
+        span
+    }
+
+    #[test]
+    fn the_note_bounds_preset_names_the_steps_its_run_refuses() {
+        let preset = PRESETS.iter().find(|p| p.name == "note-bounds").unwrap();
+        let (first, last) = refused_span(preset).expect("the note's bounds refuse inserts");
+        assert_eq!(
+            last, preset.step,
+            "the preset lands on the last refused insert"
+        );
+        for n in [first, last] {
+            assert!(
+                preset.description.contains(&count(n)),
+                "the description should name step {}: {}",
+                count(n),
+                preset.description
+            );
+        }
     }
 }
