@@ -123,28 +123,38 @@ fn query(link: &str) -> &str {
 
 #[test]
 fn generated_sharding_answers_match_the_oracles_sweep() {
+    use pipelab_core::learn::bank::Given;
     let mut schemes = Vec::new();
     for seed in 0..24 {
         let g = generate("sharding-moved", seed).expect("generated");
-        links::check(&g.question.link).expect("its link opens");
-        // The configuration, read back from the link: the state the learner is sent to.
+        let opened = links::check(&g.question.link).expect("its link opens");
+        // The state the learner is sent to: every order routed, then the link's fault.
         let d = link::decode::<ShardingParams>(query(&g.question.link), Sharding::fault_specs());
-        let p = d.state.params;
-        let keys: u64 = g
-            .question
-            .stem
-            .split("User ids 1 to ")
-            .nth(1)
-            .and_then(|r| r.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .expect("the stem names the keys");
+        let p = d.state.params.clone();
+        let mut s = Sharding::new(&p, d.state.seed).expect("builds");
+        for _ in 0..opened.step {
+            s.step();
+        }
+        assert_eq!(d.state.faults.len(), 1);
+        assert_eq!(
+            d.state.faults[0].step, opened.step,
+            "the shard is added where the link lands"
+        );
+        let stored = s.stored_keys();
+        assert!(
+            g.question.stem.contains(&format!(
+                "leaves {} distinct users",
+                pipelab_core::format::count(stored.len() as u64)
+            )),
+            "{}",
+            g.question.stem
+        );
         let before: Vec<u32> = (0..p.shards).collect();
         let after: Vec<u32> = (0..=p.shards).collect();
-        let ids: Vec<u64> = (1..=keys).collect();
         let truth = moved_keys(
             &layout(p.scheme, before, p.vnodes_per_shard),
             &layout(p.scheme, after, p.vnodes_per_shard),
-            &ids,
+            &stored,
         );
         assert_eq!(
             answer(&g),
@@ -158,6 +168,20 @@ fn generated_sharding_answers_match_the_oracles_sweep() {
                 "consistent: only to the new shard"
             );
         }
+        // The tolerance the explanation states accepts the theory figure it states.
+        let predicted = g
+            .question
+            .explanation
+            .split("predicts about ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .expect("the explanation states the prediction")
+            .to_string();
+        assert_eq!(
+            g.question.grade(&Given::Number(predicted.clone())),
+            Ok(true),
+            "{predicted}"
+        );
         schemes.push(p.scheme);
     }
     schemes.sort_by_key(|s| s.as_str());
@@ -216,18 +240,17 @@ fn every_kind_generates_and_different_seeds_give_different_questions() {
         let a = generate(kind, 1).unwrap().question;
         let b = generate(kind, 2).unwrap().question;
         assert_ne!(a.stem, b.stem, "{kind}");
-        // The answer as the page prints it (with its unit) grades as right, one more as wrong.
-        assert_eq!(
-            a.grade(&bank::Given::Number(a.answer_text())),
-            Ok(true),
-            "{kind}"
-        );
-        let off_by_one = format!("{}", answer(&generate(kind, 1).unwrap()) + 1);
-        assert_eq!(
-            a.grade(&bank::Given::Number(off_by_one)),
-            Ok(false),
-            "{kind}"
-        );
+        // The answer as the page prints it (with its unit, before any "(± t)") grades as
+        // right; one past the tolerance as wrong.
+        let printed = a.answer_text();
+        let value = printed.split(" (±").next().unwrap_or_default().to_string();
+        assert_eq!(a.grade(&bank::Given::Number(value)), Ok(true), "{kind}");
+        let tolerance = match a.answer {
+            Answer::Numeric { tolerance, .. } => tolerance.units,
+            Answer::Choice { .. } => 0,
+        };
+        let off = format!("{}", answer(&generate(kind, 1).unwrap()) + tolerance + 1);
+        assert_eq!(a.grade(&bank::Given::Number(off)), Ok(false), "{kind}");
     }
     assert!(generate("nope", 1).is_none());
 }

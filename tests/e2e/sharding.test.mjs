@@ -218,7 +218,7 @@ describe('issue 3: four schemes, hot key, queries, questions', () => {
         await lab.waitStep(1500);
         assertMoved(await readMoved(lab), 0.1, 0.32, scheme);
       }
-      // Jump hash, 5 shards, shard 1 removed: shards 2..4 shift down a bucket, so ~4/5 move.
+      // Jump hash, 5 shards, shard 1 removed: buckets 1..3 land one shard on and the last bucket is spread over four, so ~3/4 move.
       await lab.open('/sharding?v=1&seed=7&scheme=jump&shards=5&events=2000&step=1000&faults=1000:remove-shard:1', ROOT);
       await lab.waitStep(1000);
       const m = await readMoved(lab);

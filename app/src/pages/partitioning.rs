@@ -254,7 +254,7 @@ fn questions(sim: Sim<Partitioning>) -> Vec<Question> {
                         count(moved), count(total),
                         m.map(|m| match m.growth {
                             Growth::Range { .. } => "A new range holds dates nobody has inserted yet (unless DEFAULT kept some), so nothing moves.",
-                            Growth::Split { .. } => "Only the split partition's rows are re-routed, and about half of them go to its new half.",
+                            Growth::Split { .. } => "Only the split partition's rows are re-routed: those whose hash falls in its new half move there (about half, unless a hot user sits in one half).",
                             Growth::Rebuild { .. } => "Changing the modulus changes hash mod N for most rows, so most move.",
                         }).unwrap_or("")
                     ))

@@ -324,6 +324,10 @@ fn metrics_view(v: &ShardingView) -> impl IntoView {
     let hint = match &m {
         None => "No shard has been added or removed yet: press “Add a shard” or pick a preset."
             .to_string(),
+        Some(m) if m.keys_total == 0 => {
+            "No key was stored yet when the shard changed, so nothing could move and there is no share to compare with theory: step forward first, or pick a preset."
+                .to_string()
+        }
         Some(m) => {
             let flows: Vec<String> = m
                 .flows()
@@ -341,11 +345,14 @@ fn metrics_view(v: &ShardingView) -> impl IntoView {
             )
         }
     };
+    // With no key stored there is no share: a percentage or a theory figure beside "0
+    // moved" would read as a result.
+    let stored = m.as_ref().filter(|m| m.keys_total > 0);
     view! {
         <dl class="stats">
             <div><dt>"Moved"</dt><dd data-testid="moved-count">{m.as_ref().map(|m| count(m.moved.len() as u64)).unwrap_or_else(dash)}</dd></div>
-            <div><dt>"Of stored keys"</dt><dd data-testid="moved-fraction">{m.as_ref().map(|m| percent(m.moved_fraction())).unwrap_or_else(dash)}</dd></div>
-            <div><dt>"Theory"</dt><dd data-testid="moved-expected">{m.as_ref().map(|m| format!("≈ {}", percent(m.expected_fraction()))).unwrap_or_else(dash)}</dd></div>
+            <div><dt>"Of stored keys"</dt><dd data-testid="moved-fraction">{stored.map(|m| percent(m.moved_fraction())).unwrap_or_else(dash)}</dd></div>
+            <div><dt>"Theory"</dt><dd data-testid="moved-expected">{stored.map(|m| format!("≈ {}", percent(m.expected_fraction()))).unwrap_or_else(dash)}</dd></div>
             <div><dt>"Ground truth (oracle)"</dt><dd>
                 {m.as_ref().map(|m| count(m.truth_moved)).unwrap_or_else(dash)}" "
                 <TruthBadge metric="keys-moved" scope=TruthScope::SoFar truth=Signal::stored(truth) />

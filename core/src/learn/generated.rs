@@ -5,12 +5,14 @@
 //! contract validator); the tests check each against the oracles, which never share it.
 
 use super::bank::{Answer, Dec, Difficulty, Origin, Question};
+use crate::format::count;
 use crate::hash::key_hash;
 use crate::link;
 use crate::patterns::cdc::Cdc;
 use crate::patterns::contracts::Contracts;
 use crate::patterns::sharding::router::{Router, Scheme};
-use crate::sim::{Params, Rng, Scenario};
+use crate::patterns::sharding::{Sharding, ShardingParams};
+use crate::sim::{Fault, Params, Rng, Scenario};
 
 /// The kinds of generated question, one per generator.
 pub const KINDS: [&str; 3] = ["sharding-moved", "cdc-missed-deletes", "contracts-dead"];
@@ -67,45 +69,77 @@ fn gen_sharding(seed: u64) -> Option<Generated> {
     let shards = 3 + rng.below(6) as u32;
     let vnodes = [8u32, 32, 100][rng.below(3) as usize];
     let keys = [200u64, 500, 1000][rng.below(3) as usize];
-    let moved = sharding_moved(scheme, shards, vnodes, keys);
+    let events = keys * 3;
+    // The link lands where the question is asked: every order routed, then one shard
+    // added at that step, so the page shows the moved keys beside the oracle's count.
+    let mut query = format!(
+        "v=1&seed={seed}&step={events}&scheme={}&shards={shards}&users={keys}&events={events}&skew=0&faults={events}:add-shard",
+        scheme.as_str()
+    );
+    if scheme == Scheme::Ring {
+        query.push_str(&format!("&vnodes={vnodes}"));
+    }
+    let d = link::decode::<ShardingParams>(&query, Sharding::fault_specs());
+    if !d.ignored.is_empty() {
+        return None;
+    }
+    let mut s = Sharding::new(&d.state.params, d.state.seed).ok()?;
+    for _ in 0..d.state.step.min(s.total_steps()) {
+        s.step();
+    }
+    s.apply(&Fault::new("add-shard")).ok()?;
+    let m = s.last_change()?;
+    let (moved, stored) = (m.moved.len() as u64, m.keys_total);
+    let theory = m.expected_fraction() * stored as f64;
+    // Graded within a tolerance that accepts the theory figure and 10% either side, so a
+    // learner who reasons it out is right without running the simulation.
+    let off = libm::ceil(libm::fabs(theory - moved as f64)) as u64;
+    let tolerance = off.max(moved.div_ceil(10)).max(2);
     let ring = if scheme == Scheme::Ring {
         format!(" with {vnodes} virtual nodes per shard")
     } else {
         String::new()
     };
     let stem = format!(
-        "User ids 1 to {keys} are routed by {}{ring} over {shards} shards. One shard is added. How many of the {keys} users now live on a different shard?",
-        scheme.label()
+        "Seed {seed}: {} orders from users 1 to {keys}, each user equally likely, are routed by {}{ring} over {shards} shards, which leaves {} distinct users stored. Then one shard is added. How many of the {} stored users now live on a different shard?",
+        count(events),
+        scheme.label(),
+        count(stored),
+        count(stored),
     );
-    let expect = if scheme.is_consistent() {
+    let why = if scheme.is_consistent() {
         format!(
-            "A consistent scheme moves only the keys the new shard takes over — about 1/{} of them, here {moved}, and every one of them moves to the new shard.",
+            "A consistent scheme moves only the keys the new shard takes over, about 1/{} of them, and every one of them moves to the new shard.",
             shards + 1
         )
     } else {
         format!(
-            "Mod-N changes the divisor, so a key stays only when hash mod {shards} = hash mod {}: most keys move (about {shards}/{} of them), here {moved}.",
+            "Mod-N changes the divisor, so a key stays only when hash mod {shards} = hash mod {}: most keys move, about {shards}/{} of them.",
             shards + 1,
             shards + 1
         )
     };
-    let mut query = format!(
-        "v=1&seed={seed}&step=0&scheme={}&shards={shards}&faults=0:add-shard",
-        scheme.as_str()
+    let explanation = format!(
+        "{why} That predicts about {} of the {} stored users; the run moves exactly {} (the linked page shows it under Moved, beside the oracle's count). Answers within ± {} are accepted, which covers the prediction.",
+        libm::round(theory) as u64,
+        count(stored),
+        count(moved),
+        count(tolerance),
     );
-    if scheme == Scheme::Ring {
-        query.push_str(&format!("&vnodes={vnodes}"));
+    let mut q = numeric(
+        format!("gen-sharding-moved-{seed}"),
+        "sharding",
+        Difficulty::Medium,
+        stem,
+        (moved as i64, "users"),
+        explanation,
+        format!("/sharding?{query}"),
+    );
+    if let Answer::Numeric { tolerance: t, .. } = &mut q.answer {
+        *t = Dec::whole(tolerance as i64);
     }
     Some(Generated {
-        question: numeric(
-            format!("gen-sharding-moved-{seed}"),
-            "sharding",
-            Difficulty::Medium,
-            stem,
-            (moved as i64, "users"),
-            expect,
-            format!("/sharding?{query}"),
-        ),
+        question: q,
         kind: "sharding-moved",
         seed,
     })

@@ -49,7 +49,7 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
         Some(m) => &m.before,
         None => layout.parts(),
     };
-    for (i, part) in created.iter().enumerate() {
+    for part in created {
         let current = layout.parts().iter().position(|d| d == part);
         let tag = current.map_or(String::from("before"), |c| format!("part-{c}"));
         add(

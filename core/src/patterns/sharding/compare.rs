@@ -126,6 +126,8 @@ pub struct ShardingDiff {
     /// Keys per shard, max over mean, per side.
     pub a_imbalance: f64,
     pub b_imbalance: f64,
+    /// Shards now (faults add or remove them on both sides alike).
+    pub shards_now: u32,
 }
 
 fn shard_of(s: &Sharding, key: u64) -> Option<u32> {
@@ -146,7 +148,7 @@ pub fn code_view(a: &Sharding, b: &Sharding) -> crate::sim::CodeView {
 /// The trade-off for these parameters in two or three sentences, from the diff's numbers.
 pub fn trade_off(p: &ModnVsRingParams, d: &ShardingDiff) -> String {
     let (la, lb) = (p.a_scheme.label(), p.b_scheme.label());
-    let n = p.shared.shards;
+    let n = d.shards_now;
     let expected = |s: Scheme| {
         if s.is_consistent() {
             1.0 / (n as f64 + 1.0)
@@ -155,7 +157,8 @@ pub fn trade_off(p: &ModnVsRingParams, d: &ShardingDiff) -> String {
         }
     };
     let spread = format!(
-        "With {n} shard(s) and {} stored keys, {la} holds max/mean {:.2} keys per shard and {lb} {:.2}.",
+        "With {n} shard{} and {} stored keys, {la} holds max/mean {:.2} keys per shard and {lb} {:.2}.",
+        if n == 1 { "" } else { "s" },
         count(d.keys_stored),
         d.a_imbalance,
         d.b_imbalance
@@ -293,6 +296,7 @@ impl Pair for ModnVsRing {
             moved_only_b: tally.moved_only_b,
             a_imbalance: va.keys_max_over_mean,
             b_imbalance: vb.keys_max_over_mean,
+            shards_now: a.router().shards().len() as u32,
         }
     }
 
@@ -427,6 +431,12 @@ mod tests {
         let (a, _) = d.a_moved.unwrap();
         assert!(after.contains(&count(a)), "{after}");
         assert!(after.contains("re-homes most data"), "{after}");
+        // It counts the shards there are now, not the parameter's starting count.
+        let n = p.shared.shards + 1;
+        assert!(
+            after.starts_with(&format!("With {n} shards and")),
+            "{after}"
+        );
     }
 
     #[test]

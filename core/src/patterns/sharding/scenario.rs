@@ -54,9 +54,14 @@ impl MoveReport {
     }
 
     /// What theory predicts for this scheme and change: ~1/(N+1) for a consistent scheme
-    /// gaining its (N+1)th shard, ~N/(N+1) for mod-N; removals: 1/N and (N-1)/N. Jump hash
-    /// numbers its buckets: removing the shard at index i of N renumbers every later one,
-    /// so ~(N-i)/N move (1/N only when the last shard goes).
+    /// gaining its (N+1)th shard, ~N/(N+1) for mod-N; removals: 1/N and (N-1)/N.
+    ///
+    /// Jump hash numbers its buckets 0..N-1 and a key's bucket under N-1 buckets is its
+    /// bucket under N unless that was the last one. Removing the shard at index i < N-1:
+    /// the keys of buckets i..N-2 (N-1-i of the N buckets) now land one shard further on,
+    /// and the last bucket's keys are spread evenly over the N-1 buckets left, staying only
+    /// in the one that maps to their old shard: (N-1-i)/N + (N-2)/(N(N-1)) move (3/4 for
+    /// i = 1 of 5). Removing the last shard moves only its keys, 1/N.
     pub fn expected_fraction(&self) -> f64 {
         let before = self.shards_before.len() as f64;
         let after = self.shards_after.len() as f64;
@@ -69,7 +74,11 @@ impl MoveReport {
                     .iter()
                     .position(|s| *s == id)
                     .unwrap_or(self.shards_before.len().saturating_sub(1));
-                (before - i as f64) / before
+                if i + 1 >= self.shards_before.len() {
+                    1.0 / before
+                } else {
+                    (before - 1.0 - i as f64) / before + (before - 2.0) / (before * (before - 1.0))
+                }
             }
             _ => 1.0 / bigger,
         }
@@ -354,7 +363,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "jump-remove-middle",
         label: "Jump hash: remove shard 1 of 5 (not the last)",
-        description: "Jump hash maps keys to numbered buckets 0..N-1 and can only drop the last one cheaply. Removing shard 1 renumbers shards 2, 3 and 4, so about 4/5 of the keys move instead of 1/5.",
+        description: "Jump hash maps keys to numbered buckets 0..N-1 and can only drop the last one cheaply. Removing shard 1 shifts the keys of buckets 1 to 3 one shard on, and spreads the last bucket's keys over the four left: about 3/4 of the keys move instead of 1/5.",
         seed: 42,
         params: &[("scheme", "jump"), ("shards", "5"), ("events", "2000")],
         faults: &[(1000, "remove-shard:1")],
@@ -774,5 +783,43 @@ mod tests {
             }
         }
         assert!(found);
+    }
+}
+
+#[cfg(test)]
+mod jump_removal_tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// The derived share for removing each shard of five matches the share measured on a
+    /// real run (thousands of keys), and the preset's words match the derivation.
+    #[test]
+    fn jump_removal_theory_matches_the_measured_share() {
+        for i in 0..5u32 {
+            let p = ShardingParams {
+                scheme: Scheme::Jump,
+                shards: 5,
+                users: 20_000,
+                events: 20_000,
+                ..ShardingParams::default()
+            };
+            let mut s = Sharding::new(&p, 7).unwrap();
+            for _ in 0..p.events {
+                s.step();
+            }
+            s.apply(&Fault::with_arg("remove-shard", i)).unwrap();
+            let m = s.last_change().unwrap();
+            let (measured, theory) = (m.moved_fraction(), m.expected_fraction());
+            assert!(
+                (measured - theory).abs() < 0.03,
+                "removing shard {i} of 5: measured {measured:.3}, theory {theory:.3}"
+            );
+        }
+        let preset = PRESETS
+            .iter()
+            .find(|p| p.name == "jump-remove-middle")
+            .unwrap();
+        assert!(preset.description.contains("about 3/4 of the keys move"));
     }
 }
