@@ -68,3 +68,23 @@ def pg_db():
 @pytest.fixture
 def redis_port():
     return int(_env("PIPELAB_REDIS_PORT"))
+
+
+def flink(steps):
+    """Runs `steps` ([{"sql", "do"}]) on a real Flink in streaming mode (see
+    flink_runner.py); returns one result dict per step."""
+    import subprocess
+
+    python = _env("PIPELAB_FLINK_PYTHON")
+    runner = pathlib.Path(__file__).with_name("flink_runner.py")
+    done = subprocess.run(
+        [python, str(runner)],
+        input=json.dumps(steps),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    if len(results) != len(steps):
+        raise RuntimeError(f"the Flink runner stopped early:\n{done.stderr[-3000:]}")
+    return results

@@ -1,9 +1,10 @@
 //! `cargo xtask conformance`: every code listing the app shows, run on the real engine it
 //! names, and the simulations checked against those engines (`conformance/`).
 //!
-//! Installs what is missing (PostgreSQL 15, Redis and python3-venv from Debian; the Python
-//! packages pinned with hashes in `conformance/requirements.txt`, in a virtual environment
-//! under the target folder), writes the listings with `pipelab-conformance listings`,
+//! Installs what is missing (PostgreSQL 15, Redis, python3-venv and a Java 17 runtime from
+//! Debian; the Python packages pinned with hashes in `conformance/requirements.txt` and, for
+//! PyFlink, `conformance/requirements-flink.txt`, in virtual environments under the target
+//! folder), writes the listings with `pipelab-conformance listings`,
 //! starts a PostgreSQL and a Redis server on free loopback ports for the run and stops them
 //! afterwards, whatever happens (the [`Servers`] drop guard), then runs the Python tests.
 
@@ -19,7 +20,10 @@ const PG_USER: &str = "pipelab";
 
 pub fn run(ctx: &Ctx, pytest_args: &[String]) -> Result {
     install_engines(ctx)?;
-    let python = venv(ctx)?;
+    let python = venv(ctx, "venv", "requirements.txt")?;
+    // PyFlink pins pandas 2, so it lives in a venv of its own; the Flink SQL tests run
+    // their statements through it in a child process.
+    let flink_python = venv(ctx, "venv-flink", "requirements-flink.txt")?;
     let servers = Servers::start(ctx)?;
     // Each run writes its own copy, so two runs at once never see each other's files.
     let listings = servers.dir.join("listings");
@@ -36,6 +40,7 @@ pub fn run(ctx: &Ctx, pytest_args: &[String]) -> Result {
                     .arg("conformance/tests")
                     .args(pytest_args)
                     .env("PIPELAB_LISTINGS", &listings)
+                    .env("PIPELAB_FLINK_PYTHON", &flink_python)
                     .env("PIPELAB_PG_HOST", "127.0.0.1")
                     .env("PIPELAB_PG_PORT", servers.pg_port.to_string())
                     .env("PIPELAB_PG_USER", PG_USER)
@@ -63,6 +68,10 @@ fn install_engines(ctx: &Ctx) -> Result {
     }
     if ctx::which("python3").is_none() {
         missing.push("python3");
+    }
+    // PyFlink runs Flink's jars on a Java 17 runtime.
+    if probe("java", &["-version"]).is_none() {
+        missing.push("openjdk-17-jre-headless");
     }
     println!(
         "conformance: engines ... {}",
@@ -97,20 +106,23 @@ fn install_engines(ctx: &Ctx) -> Result {
     apt(&args).map_err(|e| format!("{e}\n{hint}"))
 }
 
-/// The virtual environment with `conformance/requirements.txt` installed (again only when
-/// that file changed); returns its Python.
-fn venv(ctx: &Ctx) -> Result<PathBuf> {
-    let dir = ctx.target.join("conformance").join("venv");
+/// The virtual environment `target/conformance/<name>` with `conformance/<requirements>`
+/// installed (again only when that file changed); returns its Python.
+fn venv(ctx: &Ctx, name: &str, requirements: &str) -> Result<PathBuf> {
+    let dir = ctx.target.join("conformance").join(name);
     let python = dir.join("bin").join("python");
-    let requirements = ctx.root.join("conformance").join("requirements.txt");
+    let requirements = ctx.root.join("conformance").join(requirements);
     let wanted = std::fs::read_to_string(&requirements)
         .map_err(|e| format!("{}: {e}", requirements.display()))?;
     let stamp = dir.join("pipelab-requirements.txt");
     if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&wanted) {
-        println!("conformance: Python packages ... ok");
+        println!("conformance: Python packages ({name}) ... ok");
         return Ok(python);
     }
-    println!("conformance: Python packages ... installing (conformance/requirements.txt)");
+    println!(
+        "conformance: Python packages ({name}) ... installing ({})",
+        requirements.display()
+    );
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -118,7 +130,7 @@ fn venv(ctx: &Ctx) -> Result<PathBuf> {
     ctx.run(
         ctx.command(&python)
             .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-            .args(["--require-hashes", "--only-binary", ":all:", "-r"])
+            .args(["--require-hashes", "-r"])
             .arg(&requirements),
     )?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;

@@ -47,6 +47,10 @@ pub fn code_view(k: &Kappa) -> CodeView {
     add("start", ") WITH (".into());
     add("start", "  'connector' = 'kafka',".into());
     add("start", "  'topic' = 'orders',".into());
+    add(
+        "start",
+        "  'properties.bootstrap.servers' = 'kafka:9092',".into(),
+    );
     add("start", format!("  'properties.group.id' = 'revenue-{v}',"));
     add(
         "reprocess",
@@ -73,7 +77,11 @@ pub fn code_view(k: &Kappa) -> CodeView {
     add("emit", "  events BIGINT, revenue_cents BIGINT".into());
     add(
         "emit",
-        format!("  ) WITH ('connector' = 'kafka', 'topic' = 'revenue_{v}', 'format' = 'json');"),
+        format!("  ) WITH ('connector' = 'kafka', 'topic' = 'revenue_{v}',"),
+    );
+    add(
+        "emit",
+        "         'properties.bootstrap.servers' = 'kafka:9092', 'format' = 'json');".into(),
     );
     add("", String::new());
     let group = if p.window == WindowKind::Session {
@@ -189,6 +197,29 @@ mod tests {
     use crate::sim::Scenario;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Flink's Kafka connector requires 'properties.bootstrap.servers' on every table
+    /// (Flink docs, Kafka SQL connector, "Connector Options": required).
+    #[test]
+    fn every_kafka_table_names_its_brokers() {
+        for latest_offset in [false, true] {
+            let p = KappaParams {
+                latest_offset,
+                ..KappaParams::default()
+            };
+            let text = code_view(&Kappa::new(&p, 1).unwrap()).lines.join("\n");
+            let tables: Vec<&str> = text.split("CREATE TABLE").skip(1).collect();
+            assert_eq!(tables.len(), 2);
+            for t in tables {
+                let with = t.split(");").next().unwrap_or_default();
+                assert!(with.contains("'connector' = 'kafka'"), "{with}");
+                assert!(
+                    with.contains("'properties.bootstrap.servers' = "),
+                    "no brokers in {with}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_listing_follows_the_settings_and_highlights_the_step() {
