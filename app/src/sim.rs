@@ -63,8 +63,9 @@ pub trait Run: Send + Sync + 'static {
     fn set_param(&mut self, field: &str, value: &str) -> Result<bool, String>;
     /// A fresh timeline for the current parameters and `seed`, keeping the faults.
     fn rebuild(&mut self, seed: u64);
-    /// Loads preset `name` (parameters, seed, faults): `(seed, step, description)`.
-    fn load_preset(&mut self, name: &str) -> Option<(u64, u64, &'static str)>;
+    /// Loads preset `name` (parameters, seed, faults): `(seed, step, description, the
+    /// pitfalls it switches on)`.
+    fn load_preset(&mut self, name: &str) -> Option<(u64, u64, &'static str, Vec<String>)>;
     /// Default parameters, no faults.
     fn reset(&mut self, seed: u64);
     /// The query string for the current state (with the tour slide, if one is open).
@@ -153,12 +154,12 @@ where
         let faults = self.tl.faults().to_vec();
         self.tl = build_timeline::<S>(&self.params, seed, faults);
     }
-    fn load_preset(&mut self, name: &str) -> Option<(u64, u64, &'static str)> {
+    fn load_preset(&mut self, name: &str) -> Option<(u64, u64, &'static str, Vec<String>)> {
         let preset = S::presets().iter().find(|p| p.name == name)?;
-        let (params, faults) = preset.load::<S::Params>();
-        self.tl = build_timeline::<S>(&params, preset.seed, faults);
-        self.params = params;
-        Some((preset.seed, preset.step, preset.description))
+        let state = preset.link_state::<S::Params>();
+        self.tl = build_timeline::<S>(&state.params, state.seed, state.faults);
+        self.params = state.params;
+        Some((state.seed, state.step, preset.description, state.pitfalls))
     }
     fn reset(&mut self, seed: u64) {
         self.params = S::Params::default();
@@ -673,7 +674,7 @@ impl SimCore {
 
     /// Loads a named preset: its seed, parameters, faults and starting step.
     pub fn apply_preset(&self, name: &str) {
-        let Some(Some((seed, step, description))) =
+        let Some(Some((seed, step, description, pitfalls))) =
             self.run.try_update_value(|r| r.load_preset(name))
         else {
             return;
@@ -681,7 +682,8 @@ impl SimCore {
         self.playing.set(false);
         self.param_errors.set(Vec::new());
         self.seed.set(seed);
-        self.pitfalls.set(Vec::new());
+        // The preset's pitfalls are ticked, and so in the link.
+        self.pitfalls.set(pitfalls);
         self.params_rev.update(|r| *r += 1);
         self.rev.update(|r| *r += 1);
         self.notice.set(Some(description.to_string()));

@@ -75,8 +75,14 @@ pub fn encode<P: Params>(state: &LinkState<P>) -> String {
             .collect();
         parts.push(format!("faults={}", percent_encode(&faults.join(","))));
     }
-    if !state.pitfalls.is_empty() {
-        let names: Vec<&str> = state.pitfalls.iter().map(|s| s.as_str()).collect();
+    // A pitfall the parameters switch on is part of the state even if the caller's list
+    // forgot it (a preset loads it as a parameter): the link always carries it.
+    let mut pitfalls = state.pitfalls.clone();
+    for name in crate::sim::preset::pitfalls_on(&state.params) {
+        insert_pitfall(&mut pitfalls, &name);
+    }
+    if !pitfalls.is_empty() {
+        let names: Vec<&str> = pitfalls.iter().map(|s| s.as_str()).collect();
         parts.push(format!("pitfalls={}", percent_encode(&names.join(","))));
     }
     if let Some(t) = state.tour {

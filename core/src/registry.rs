@@ -34,6 +34,8 @@ pub struct Page {
     pub open: fn(&str) -> Result<Opened, String>,
     /// Every distinct listing the page can show (see [`listings_of`]).
     pub listings: fn() -> Vec<Listing>,
+    /// Checks that every preset's whole state survives its link (see [`presets_round_trip`]).
+    pub presets_round_trip: fn() -> Result<(), String>,
 }
 
 /// One code listing, with a link to a state that shows it.
@@ -58,6 +60,7 @@ macro_rules! page {
             dialect: $dialect,
             open: |q| open::<$s>($route, q),
             listings: || listings_of::<$s>($route, $code),
+            presets_round_trip: presets_round_trip::<$s>,
         }
     };
 }
@@ -313,6 +316,47 @@ fn configurations<S: Scenario>() -> Vec<Configuration<S::Params>> {
     out
 }
 
+/// Every preset of `S` encoded as its link and decoded again gives the same seed, step,
+/// parameters, faults and pitfalls, with nothing ignored; and the pitfalls its parameters
+/// switch on are in the link.
+pub fn presets_round_trip<S: Scenario>() -> Result<(), String> {
+    for p in S::presets() {
+        let state = p.link_state::<S::Params>();
+        let query = link::encode(&state);
+        let d = link::decode::<S::Params>(&query, S::fault_specs());
+        let same = d.ignored.is_empty()
+            && d.state.seed == state.seed
+            && d.state.step == state.step
+            && d.state.params == state.params
+            && d.state.faults == state.faults
+            && d.state.pitfalls == crate::sim::preset::pitfalls_on(&state.params);
+        if !same {
+            return Err(format!("preset {}: {query} → {:?}", p.name, d.ignored));
+        }
+        // A caller that forgets the list (as the page once did after loading a preset)
+        // still gets a link that switches the preset's pitfalls on.
+        let forgetful = link::encode(&LinkState {
+            pitfalls: Vec::new(),
+            ..state.clone()
+        });
+        let d = link::decode::<S::Params>(&forgetful, S::fault_specs());
+        if d.state.pitfalls != crate::sim::preset::pitfalls_on(&state.params)
+            || d.state.params != state.params
+        {
+            return Err(format!("preset {}: {forgetful} loses its pitfalls", p.name));
+        }
+        for name in crate::sim::preset::pitfalls_on(&state.params) {
+            if !query.contains(&name) {
+                return Err(format!(
+                    "preset {} switches {name} on; its link {query} omits it",
+                    p.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every listing of every page.
 pub fn all_listings() -> Vec<Listing> {
     PAGES.iter().flat_map(|p| (p.listings)()).collect()
@@ -323,6 +367,15 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_preset_of_every_page_is_whole_in_its_link() {
+        for p in &PAGES {
+            if let Err(e) = (p.presets_round_trip)() {
+                panic!("/{}: {e}", p.route);
+            }
+        }
+    }
 
     #[test]
     fn every_route_is_listed_once_and_found() {

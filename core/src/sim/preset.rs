@@ -36,6 +36,34 @@ impl Preset {
     }
 }
 
+impl Preset {
+    /// The whole state loading this preset lands on, as a link carries it: its seed, step,
+    /// parameters, faults and the pitfalls its parameters switch on (so a shared or
+    /// reloaded link shows the same run, checkboxes included).
+    pub fn link_state<P: super::Params>(&self) -> crate::link::LinkState<P> {
+        let (params, faults) = self.load::<P>();
+        crate::link::LinkState {
+            seed: self.seed,
+            step: self.step,
+            pitfalls: pitfalls_on(&params),
+            params,
+            faults,
+            tour: None,
+        }
+    }
+}
+
+/// The names of the pitfalls `params` switch on, sorted.
+pub fn pitfalls_on<P: super::Params>(params: &P) -> Vec<String> {
+    let mut on = Vec::new();
+    for p in P::pitfalls() {
+        if params.get(p.name).as_deref() == Some("on") {
+            crate::link::insert_pitfall(&mut on, p.name);
+        }
+    }
+    on
+}
+
 /// A pitfall toggle: the reference note's mistake, switchable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PitfallSpec {

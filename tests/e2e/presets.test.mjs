@@ -1,0 +1,37 @@
+// A preset that switches a pitfall on ticks its checkbox and puts it in the link, so a shared
+// or reloaded link shows the same run (issue 22, "what a newcomer hit"). Every preset of every
+// page is checked natively (core/src/registry.rs, every_preset_of_every_page_is_whole_in_its_link);
+// this one test checks the browser wiring: the checkbox, the URL, and a reload.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, tid } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+describe('pitfall presets', () => {
+  test("the note's UNION ALL preset ticks its pitfall, writes it to the link, and a reload keeps it", async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/lambda', 'page-lambda');
+      const value = await lab.loc('preset').first().evaluate((select) => {
+        const o = [...select.options].find((o) => o.value === 'note-union-all');
+        return o ? o.value : null;
+      }, null);
+      assert.equal(value, 'note-union-all');
+      await lab.set('preset', value, ['input', 'change']);
+      await lab.waitStep(433);
+      const box = lab.page.locator(tid('pitfall-union-all'));
+      await lab.until(() => box.isChecked(), (c) => c === true, 'the pitfall box is ticked');
+      await lab.until(() => lab.page.url(), (u) => /[?&]pitfalls=union-all/.test(u), 'the link carries the pitfall');
+      await lab.reload('page-lambda');
+      await lab.waitStep(433);
+      assert.equal(await box.isChecked(), true, 'still ticked after a reload');
+    });
+  });
+});
