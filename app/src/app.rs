@@ -13,7 +13,7 @@ use crate::pages::{
     compare_invalidate_wt::CompareInvalidateWtPage, compare_lambda_kappa::CompareLambdaKappaPage,
     compare_modn_ring::CompareModnRingPage, contracts::ContractsPage, cqrs::CqrsPage,
     etl_elt::EtlEltPage, event_sourcing::EventSourcingPage, home::Home, kappa::KappaPage,
-    lakehouse::LakehousePage, lambda::LambdaPage, not_found::NotFound,
+    lakehouse::LakehousePage, lambda::LambdaPage, not_found::NotFound, note::NotePage,
     partitioning::PartitioningPage, quiz::QuizPage, sharding::ShardingPage,
 };
 
@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cdc") view=CdcPage />
                     <Route path=path!("/contracts") view=ContractsPage />
                     <Route path=path!("/quiz") view=QuizPage />
+                    <Route path=path!("/note") view=NotePage />
                     <Route path=path!("/compare/modn-vs-ring") view=CompareModnRingPage />
                     <Route path=path!("/compare/etl-vs-elt") view=CompareEtlVsEltPage />
                     <Route path=path!("/compare/lambda-vs-kappa") view=CompareLambdaKappaPage />

@@ -38,6 +38,7 @@ export const COMPARE_PAIRS = [
 export const EVERY_PAGE = [
   ['home', '/', 'page-home'],
   ['quiz', '/quiz', 'page-quiz'],
+  ['note', '/note', 'page-note'],
   ...PATTERNS.map((s) => [s, `/${s}?v=1&step=20`, `page-${s}`]),
   ...COMPARE_PAIRS.map((p) => [`compare-${p}`, `/compare/${p}?v=1&step=20`, `page-compare-${p}`]),
   ['not-found', '/no-such-page', 'page-not-found'],

@@ -20,7 +20,7 @@ after(async () => {
   await env?.close();
 });
 
-const SIM = (root) => !['page-home', 'page-quiz', 'page-not-found'].includes(root);
+const SIM = (root) => !['page-home', 'page-quiz', 'page-note', 'page-not-found'].includes(root);
 
 /** Waits until the page is controlled by the service worker and it has cached the build. */
 async function waitForWorker(lab) {

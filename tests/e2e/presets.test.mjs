@@ -35,3 +35,19 @@ describe('pitfall presets', () => {
     });
   });
 });
+
+describe('/note', () => {
+  test('says what the note is, and each pitfall link opens its run with the pitfall ticked', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/note', 'page-note');
+      assert.match(await lab.text('page-note'), /study note/);
+      assert.equal(await lab.page.locator(tid('note-pitfall-link')).count() >= 14, true, 'every pitfall has a link');
+      await lab.page.locator(`${tid('note-kappa')} ${tid('note-pitfall-link')}`).first().click();
+      await lab.waitReady('page-kappa');
+      const box = lab.page.locator(tid('pitfall-latest-offset'));
+      await lab.until(() => box.isChecked(), (c) => c === true, 'the pitfall box is ticked');
+      // The pattern page says where "the note" comes from.
+      assert.equal(await lab.page.locator('a[href="/note"]').count() >= 1, true);
+    });
+  });
+});

@@ -41,6 +41,10 @@ pub fn Home() -> impl IntoView {
             <ul class="cards">{COMPARES.iter().map(card).collect_view()}</ul>
             <h2>"Check yourself"</h2>
             <ul class="cards">{card(&QUIZ)}</ul>
+            <p>
+                "Every pattern page can switch on a mistake from the study note pipelab teaches from. "
+                <a href="/note" data-testid="home-note">"The note, in our words, and every pitfall from it →"</a>
+            </p>
         </div>
     }
 }

@@ -18,6 +18,7 @@ pub mod kappa;
 pub mod lakehouse;
 pub mod lambda;
 pub mod not_found;
+pub mod note;
 pub mod partitioning;
 pub mod quiz;
 pub mod sharding;

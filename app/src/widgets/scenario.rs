@@ -160,6 +160,10 @@ pub fn PitfallToggles(
     view! {
         <fieldset class="pitfalls">
             <legend>"The note’s pitfalls"</legend>
+            <p class="hint">
+                "“The note” is the study note pipelab’s pitfalls come from: its examples contain mistakes worth seeing fail. "
+                <a href="/note">"What the note is, and every pitfall from it"</a>
+            </p>
             {pitfalls.iter().map(|p| {
                 let name = p.name;
                 view! {

@@ -8,5 +8,6 @@ pub mod fields;
 pub mod generated;
 pub mod interview;
 pub mod links;
+pub mod note;
 pub mod saved;
 pub mod tour;
