@@ -154,3 +154,15 @@ describe('quiz', () => {
     });
   });
 });
+
+describe('note', () => {
+  test('/note is ready, has no transport and tolerates a garbage query', async () => {
+    await env.withPage(async (lab) => {
+      for (const q of ['', '?v=1&q=%%&step=-1&seed=x']) {
+        const root = await lab.open(`/note${q}`);
+        assert.equal(root, 'page-note', `/note${q} shows ${root}`);
+        await assertNonSimulation(lab, `/note${q}`);
+      }
+    });
+  });
+});
