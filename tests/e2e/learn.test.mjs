@@ -160,6 +160,8 @@ describe('/quiz', () => {
     await env.withPage(async (lab) => {
       await lab.open('/quiz', 'page-quiz');
       assert.equal(await lab.int('quiz-count'), BANK.length + 3, 'the bank plus one generated question of each kind');
+      // The lead counts what the practice list counts (a newcomer read "132 questions", then "1 of 135").
+      assert.match(await lab.text('page-quiz'), new RegExp(`${BANK.length} questions in the bank .* plus 3 generated .*: ${BANK.length + 3} to practise in all`));
       assert.equal(await lab.text('quiz-mastered'), '0');
       await filterTo(lab, 'cdc');
       assert.equal(await lab.int('quiz-count'), BANK.filter((q) => q.pattern === 'cdc').length + 1);

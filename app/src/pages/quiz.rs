@@ -97,7 +97,10 @@ pub fn QuizPage() -> impl IntoView {
                 <h1>"Quiz and interview practice"</h1>
             </header>
             <p class="lead">
-                {format!("{total_bank} questions across the twelve patterns — the reference note's interview questions in our words and many of our own — plus questions generated from seeded simulations, whose answers the simulation computes. ")}
+                {move || {
+                    let generated = questions.with(Vec::len).saturating_sub(total_bank);
+                    format!("{total_bank} questions in the bank across the twelve patterns — the reference note's interview questions in our words and many of our own — plus {generated} generated from a seeded simulation, whose answers the simulation computes: {} to practise in all. ", total_bank + generated)
+                }}
                 "You have answered "<strong data-testid="quiz-mastered">{mastered}</strong>{format!(" of the {total_bank} right (your latest try). Progress is kept in this browser.")}
             </p>
             {(!problems.is_empty()).then(|| view! {
