@@ -20,6 +20,14 @@ use crate::pages::{
 #[component]
 pub fn App() -> impl IntoView {
     crate::work::Work::provide();
+    // Printing (and a full-page capture that announces itself the same way) renders the
+    // lazy panels that are off screen; afterwards they are lazy again.
+    let before = window_event_listener_untyped("beforeprint", |_| browser::set_render_all(true));
+    let after = window_event_listener_untyped("afterprint", |_| browser::set_render_all(false));
+    on_cleanup(move || {
+        before.remove();
+        after.remove();
+    });
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

@@ -235,3 +235,22 @@ pub fn storage_remove(key: &str) {
         let _ = s.remove_item(key);
     }
 }
+
+/// Adds or removes the `render-all` class on `<html>`: lazy panels then render even off
+/// screen (for printing and full-page captures; see `style.css`).
+pub fn set_render_all(on: bool) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let classes: Vec<String> = root
+        .class_name()
+        .split_whitespace()
+        .filter(|c| *c != "render-all")
+        .map(str::to_string)
+        .chain(on.then(|| "render-all".to_string()))
+        .collect();
+    root.set_class_name(&classes.join(" "));
+}

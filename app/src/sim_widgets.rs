@@ -235,6 +235,9 @@ pub fn SimPage(ui: SimUi, title: &'static str, children: Children) -> impl IntoV
             <header class="page-head">
                 <h1>{title}</h1>
                 <div class="toolbar">
+                    // New here? The explainer (what it is, when to use it, the glossary) sits
+                    // below the controls; this takes a newcomer there first.
+                    <a class="button-link" href="#explainer" data-testid="explainer-link">"What is this? ↓"</a>
                     <button data-testid="next-notable" title=format!("Jump to the next notable event: {}", ui.notable_means)
                         on:click=move |_| act(Action::NextNotable)>"Next notable event »"</button>
                     <CopyLink ui=ui />

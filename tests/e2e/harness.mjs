@@ -584,7 +584,11 @@ export class Lab {
     const { width, height } = this.page.viewportSize();
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const file = path.join(SCREENSHOT_DIR, `${name}-${width}x${height}.png`);
+    // Lazy panels skip rendering off screen; the page renders them all between beforeprint
+    // and afterprint, so a full-page capture shows every panel.
+    await this.page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
     await this.page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+    await this.page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
     return file;
   }
 }

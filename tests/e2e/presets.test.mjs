@@ -51,3 +51,24 @@ describe('/note', () => {
     });
   });
 });
+
+describe('the explainer and print', () => {
+  test('a link at the top leads to the explainer; printing renders the lazy panels', async () => {
+    await env.withPage(async (lab) => {
+      await lab.open('/sharding?v=1&step=20', 'page-sharding');
+      assert.equal(await lab.attr('explainer-link', 'href'), '#explainer');
+      const visibility = () => lab.page.evaluate(() =>
+        getComputedStyle(document.querySelector('[data-testid="explainer"]')).contentVisibility);
+      assert.equal(await visibility(), 'auto', 'lazy while on screen use');
+      await lab.page.emulateMedia({ media: 'print' });
+      assert.equal(await visibility(), 'visible', 'print renders it');
+      await lab.page.emulateMedia({ media: 'screen' });
+      await lab.page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+      assert.equal(await visibility(), 'visible', 'beforeprint renders it');
+      await lab.page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+      assert.equal(await visibility(), 'auto', 'and lazy again afterwards');
+      await lab.click('explainer-link');
+      await lab.until(() => lab.page.evaluate(() => location.hash), (h) => h === '#explainer', 'jumped to the explainer');
+    });
+  });
+});

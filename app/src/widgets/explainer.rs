@@ -18,7 +18,7 @@ pub fn Explainer(
     glossary: &'static [(&'static str, &'static str)],
 ) -> impl IntoView {
     view! {
-        <section class="panel lazy explainer" data-testid="explainer" aria-label="Explainer">
+        <section class="panel lazy explainer" id="explainer" data-testid="explainer" aria-label="Explainer">
             <h2>"What it is"</h2>
             <p>{what}</p>
             <h3>"When to use it"</h3>
