@@ -49,19 +49,36 @@ def pg_dsn(dbname="postgres"):
     )
 
 
-@pytest.fixture
-def pg_db():
-    """A fresh, empty PostgreSQL database for one test; yields its DSN."""
+@pytest.fixture(scope="session")
+def _pg_database():
+    """One database for the whole run (creating one per test cost most of the run)."""
     import psycopg2
 
-    name = "t_" + uuid.uuid4().hex[:12]
+    name = "conformance_" + uuid.uuid4().hex[:8]
     admin = psycopg2.connect(pg_dsn())
     admin.autocommit = True
     admin.cursor().execute(f"CREATE DATABASE {name}")
     try:
-        yield pg_dsn(name)
+        yield name
     finally:
         admin.cursor().execute(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()
+
+
+@pytest.fixture
+def pg_db(_pg_database):
+    """A fresh, empty schema for one test, first on the search path of every connection
+    made with the DSN this yields: each test sees its own tables and nothing else."""
+    import psycopg2
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = psycopg2.connect(pg_dsn(_pg_database))
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield pg_dsn(_pg_database) + f" options='-c search_path={schema},public'"
+    finally:
+        admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
         admin.close()
 
 
