@@ -32,7 +32,17 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
     );
     add(
         String::new(),
-        "    order_date date          NOT NULL".into(),
+        "    order_date date          NOT NULL,".into(),
+    );
+    // PostgreSQL requires every primary key or unique constraint of a partitioned table to
+    // include the partition key (each partition checks uniqueness only within itself).
+    let key = match p.scheme {
+        Scheme::Hash => "user_id",
+        Scheme::Range => "order_date",
+    };
+    add(
+        String::new(),
+        format!("    PRIMARY KEY (order_id, {key})   -- must include the partition key"),
     );
     add(
         String::new(),
@@ -40,6 +50,10 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
             Scheme::Hash => ") PARTITION BY HASH (user_id);".into(),
             Scheme::Range => ") PARTITION BY RANGE (order_date);".into(),
         },
+    );
+    add(
+        String::new(),
+        format!("-- (PRIMARY KEY (order_id) alone is refused: a unique constraint on a partitioned table must include all partitioning columns, here {key})"),
     );
     add(String::new(), String::new());
     // After a reorganisation the listing creates the partitions as they were before it and
@@ -144,7 +158,8 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
                 let mut block = vec![
                     format!("-- adding a partition: a new table of {to} partitions"),
                     "BEGIN;".to_string(),
-                    "CREATE TABLE orders_new (LIKE orders) PARTITION BY HASH (user_id);".into(),
+                    "CREATE TABLE orders_new (LIKE orders INCLUDING ALL) PARTITION BY HASH (user_id);"
+                        .into(),
                 ];
                 for d in layout.parts() {
                     block.push(format!(
@@ -201,7 +216,7 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
     add(
         "query".into(),
         format!(
-            "--  Append: {} of {} partitions scanned",
+            "--  the plan reads {} of {} partitions (pruning skips the rest):",
             pl.touched.len(),
             layout.parts().len()
         ),
@@ -210,7 +225,7 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
         if let Some(part) = layout.parts().get(i) {
             add(
                 "query".into(),
-                format!("--    ->  Seq Scan on {}", part.name),
+                format!("--    ->  {}", part.name),
             );
         }
     }
@@ -274,6 +289,24 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn the_primary_key_includes_the_partition_key() {
+        for (scheme, key) in [(Scheme::Hash, "user_id"), (Scheme::Range, "order_date")] {
+            let p = PartParams {
+                scheme,
+                ..PartParams::default()
+            };
+            let c = code_view(&Partitioning::new(&p, 1).unwrap(), &Query::default());
+            assert!(
+                c.lines
+                    .iter()
+                    .any(|l| l.trim_start().starts_with(&format!("PRIMARY KEY (order_id, {key})"))),
+                "{}",
+                c.lines.join("\n")
+            );
+        }
     }
 
     #[test]
@@ -363,7 +396,7 @@ mod tests {
         assert!(c
             .lines
             .iter()
-            .any(|l| l.contains("1 of 4 partitions scanned")));
+            .any(|l| l.contains("reads 1 of 4 partitions")));
         assert!(c.note.is_none());
     }
 }
