@@ -4,7 +4,7 @@
 
 use pipelab_core::oracle::etl::{Answer, ExtractTruth};
 use pipelab_core::patterns::etl_elt::extract::RawRow;
-use pipelab_core::patterns::etl_elt::scenario::answer_of;
+use pipelab_core::patterns::etl_elt::scenario::{answer_of, Last};
 use pipelab_core::patterns::etl_elt::source::Source;
 use pipelab_core::patterns::etl_elt::table::{aggregate_totals, Group};
 use pipelab_core::patterns::etl_elt::transform::Rule;
@@ -101,7 +101,7 @@ proptest! {
 
     /// At every step the stream's live table is the oracle's aggregate of the rows
     /// extracted so far this night, under the rule in force — including right after the
-    /// rule changes (it re-derives from what it loaded) and after a failed load.
+    /// rule changes (it re-derives from what it loaded) and after a resent load.
     #[test]
     fn the_streams_live_table_is_the_truth_so_far(
         bits in any::<u64>(), seed in any::<u64>(), change_at in 0u64..1_500, fail_every in 0u64..200,
@@ -175,6 +175,48 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Chunk commit: each INSERT into staging commits whole or not at all (a single INSERT
+    /// is atomic, and pandas' to_sql runs its chunks in one transaction), so staging grows
+    /// only by whole chunks: the rows a load carried, or those rows twice when the load's
+    /// acknowledgement was lost and the loader sent the same chunk again. Never a part of
+    /// one.
+    #[test]
+    fn chunk_commit_staging_grows_only_by_whole_chunks(
+        bits in any::<u64>(), seed in any::<u64>(), fail_every in 1u64..150,
+    ) {
+        let p = params(bits);
+        let mut s = EtlElt::new(&p, seed).expect("valid");
+        let mut resent_rows = 0u64;
+        for i in 0..s.total_steps() {
+            if i % fail_every == 0 {
+                let _ = s.apply(&Fault::new("load-fail"));
+            }
+            let (rows_before, batches_before) = (s.staging_rows(), s.staging().len());
+            s.step();
+            let grew = s.staging_rows() - rows_before;
+            let batches = s.staging().len() - batches_before;
+            match s.last() {
+                Last::Row { load: Some(l), .. } => {
+                    let copies = 1 + l.resent as u64;
+                    prop_assert_eq!(grew, l.rows as u64 * copies, "step {}", i + 1);
+                    prop_assert_eq!(batches as u64, copies, "one batch per INSERT sent");
+                    if l.resent {
+                        let n = s.staging().len();
+                        prop_assert_eq!(s.staging().get(n - 1), s.staging().get(n - 2), "the same chunk again");
+                        resent_rows += l.rows as u64;
+                    }
+                }
+                _ => prop_assert_eq!(grew, 0, "no load, no staged rows, step {}", i + 1),
+            }
+        }
+        let extracted: u64 = s.records().iter().map(|r| r.extracted).sum();
+        prop_assert_eq!(s.staging_rows(), extracted + resent_rows);
     }
 }
 

@@ -555,7 +555,7 @@ pub fn EtlEltPage() -> impl IntoView {
     );
     view! {
         <SimPage ui=ui title="ETL vs ELT: transform before the load, or after it">
-            <p class="lede">"Every night the whole orders table is extracted — with null fields, amounts that are not numbers and rows the export wrote twice. ETL cleans and aggregates on its own server and loads only the result; ELT loads the raw rows into a staging table and transforms inside the warehouse; the streaming variant transforms each chunk as it lands. Step through a night; change the business rule, change source rows, fail a load; or switch on the note's append staging."</p>
+            <p class="lede">"Every night the whole orders table is extracted — with null fields, amounts that are not numbers and rows the export wrote twice. ETL cleans and aggregates on its own server and loads only the result; ELT loads the raw rows into a staging table and transforms inside the warehouse; the streaming variant transforms each chunk as it lands. Step through a night; change the business rule, change source rows, lose a load's acknowledgement so a chunk is sent twice; or switch on the note's append staging."</p>
             <div class="sticky-transport">
                 <SimTransport ui=ui />
                 <SimNarration ui=ui />

@@ -272,7 +272,7 @@ impl Pair for EtlVsElt {
                 "{} source rows change now, after this night's extract read them: both sides see them at the next extract; only B's staging keeps the old values.",
                 count(*touched)
             ),
-            (Last::LoadFailArmed, _) => "The next load fails halfway on both sides: ETL's is its final aggregate load, ELT's the next INSERT into staging, retried whole.".into(),
+            (Last::LoadFailArmed, _) => "The next INSERT into B's (ELT's) staging will commit but lose its acknowledgement, and the loader will send the chunk again; A (ETL) stages nothing, so only B will hold the chunk twice.".into(),
             _ => "Night 1 is about to run on both sides: the same source, the same extract.".into(),
         }
     }
@@ -282,7 +282,7 @@ impl Pair for EtlVsElt {
     }
 
     fn notable_means() -> &'static str {
-        "the end of a night (both publish), a rule change, a source change or a failed load"
+        "the end of a night (both publish), a rule change, a source change or a resent load"
     }
 
     fn fault_specs() -> &'static [FaultSpec] {

@@ -34,7 +34,7 @@ pub(crate) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "chunk",
         label: "Load chunk (rows)",
-        help: "Rows per INSERT when ELT loads staging (to_sql's chunksize); the streaming variant transforms each chunk as it lands.",
+        help: "Rows per INSERT when ELT loads staging (one to_sql call per chunk, each committed on its own); the streaming variant transforms each chunk as it lands.",
         kind: ParamKind::Int { min: 50, max: 10_000 },
     },
     ParamSpec {

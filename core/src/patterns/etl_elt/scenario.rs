@@ -3,7 +3,8 @@
 //! - **ETL** cleans and aggregates each row on its own server and loads only the aggregate
 //!   (`replace`) when the extract is done: the warehouse never holds a raw row.
 //! - **ELT** loads raw rows into the staging table in chunks (one Arrow record batch per
-//!   INSERT) and runs the transform inside the warehouse when the extract is done.
+//!   INSERT, each committed on its own) and runs the transform inside the warehouse when
+//!   the extract is done.
 //! - **Streaming** loads the same chunks and transforms each one as it lands, so a partial
 //!   answer exists after the first chunk.
 //!
@@ -55,14 +56,15 @@ impl std::fmt::Debug for Published {
     }
 }
 
-/// A load into staging (one INSERT).
+/// A load into staging (one INSERT, committed on its own: all of its rows or none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Load {
     pub run: u32,
     /// Rows the INSERT carried.
     pub rows: u32,
-    /// Rows written before a failure (then the whole chunk was sent again).
-    pub failed_after: Option<u32>,
+    /// The INSERT committed but its acknowledgement was lost (the connection dropped after
+    /// the COMMIT), so the loader sent the same chunk again: it is staged twice.
+    pub resent: bool,
 }
 
 /// Where the rows since the last load start in the extract, and how many there are.
@@ -206,8 +208,8 @@ pub const FAULTS: &[FaultSpec] = &[
     },
     FaultSpec {
         kind: "load-fail",
-        label: "Fail a load midway",
-        help: "The next INSERT into staging dies after half its rows are written, and the loader sends the whole chunk again: those rows are in staging twice, and the transform must not count them twice.",
+        label: "Lose a load's acknowledgement",
+        help: "The next INSERT into staging commits, but the connection drops before the loader hears so, and the loader sends the whole chunk again: those rows are in staging twice, and the transform must not count them twice. (An INSERT that fails before its commit leaves nothing: it is all or nothing.)",
     },
 ];
 
@@ -241,8 +243,8 @@ const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "load-fail",
-        label: "A load fails midway",
-        description: "An INSERT dies after half its rows and the loader retries the whole chunk: staging holds those rows twice, and the transform's one-row-per-order rule keeps the answer right.",
+        label: "A load is sent twice",
+        description: "An INSERT commits but its acknowledgement is lost, and the loader sends the chunk again: staging holds those rows twice, and the transform's one-row-per-order rule keeps the answer right.",
         seed: 4,
         params: &[],
         faults: &[(520, "load-fail")],
@@ -516,8 +518,8 @@ impl EtlElt {
         }
     }
 
-    /// One INSERT of the buffered rows; a failure armed by the fault writes half of
-    /// them, then the retry writes them all.
+    /// One INSERT of the buffered rows, committed whole; when the fault is armed its
+    /// acknowledgement is lost and the loader sends the same chunk again.
     fn load_chunk(&mut self) -> Option<(Load, u32)> {
         if self.pending.rows == 0 {
             return None;
@@ -529,19 +531,16 @@ impl EtlElt {
             rows: 0,
         };
         // The oracle's "so far" is the rows that reached the warehouse, read from their
-        // CSV text (a retried half is not folded twice: its rows are in `rows` once).
+        // CSV text (a resent chunk is not folded twice: its rows are in `rows` once).
         for r in &rows {
             self.truth.fold_line(&r.csv());
         }
-        let mut batches = Vec::new();
-        let mut failed_after = None;
-        if self.load_fail {
-            self.load_fail = false;
-            let half = rows.len().div_ceil(2);
-            batches.extend(staging_batch(self.run, &rows[..half]));
-            failed_after = Some(half as u32);
+        let resent = std::mem::take(&mut self.load_fail);
+        let batch = staging_batch(self.run, &rows);
+        let mut batches: Vec<RecordBatch> = batch.iter().cloned().collect();
+        if resent {
+            batches.extend(batch);
         }
-        batches.extend(staging_batch(self.run, &rows));
         let mut counted = 0;
         for b in batches {
             self.loads += 1;
@@ -554,7 +553,7 @@ impl EtlElt {
             Load {
                 run: self.run,
                 rows: rows.len() as u32,
-                failed_after,
+                resent,
             },
             counted,
         ))
@@ -808,10 +807,10 @@ impl Scenario for EtlElt {
             }
             "load-fail" => {
                 if self.run >= self.source.runs() {
-                    return Err("every run has finished: there is no load left to fail".into());
+                    return Err("every run has finished: there is no load left to resend".into());
                 }
                 if self.load_fail {
-                    return Err("the next load is already set to fail".into());
+                    return Err("the next load already loses its acknowledgement".into());
                 }
                 self.load_fail = true;
                 self.last = Last::LoadFailArmed;
@@ -830,7 +829,7 @@ impl Scenario for EtlElt {
     }
 
     fn notable_means() -> &'static str {
-        "the end of a night's run (tables published), a failed load, a rule change or a source change"
+        "the end of a night's run (tables published), a resent load, a rule change or a source change"
     }
 
     fn narrate(&self) -> String {
@@ -841,7 +840,7 @@ impl Scenario for EtlElt {
         match &self.last {
             Last::Start => false,
             Last::Row { load, finished, .. } => {
-                finished.is_some() || load.is_some_and(|l| l.failed_after.is_some())
+                finished.is_some() || load.is_some_and(|l| l.resent)
             }
             _ => true,
         }
@@ -888,9 +887,47 @@ mod tests {
         let s = land("append");
         assert_eq!(s.records().len(), 3);
         assert!(s.judge_table(s.elt_table().unwrap()).unwrap().0 > 0);
-        // The failed load happened during night 1, which is then published right.
+        // The resent load happened during night 1, which is then published right; staging
+        // holds that whole chunk twice.
         let s = land("load-fail");
-        assert!(s.staging_rows() > s.records()[0].extracted);
+        assert_eq!(s.staging_rows(), s.records()[0].extracted + 100);
         assert_eq!(s.judge_table(s.elt_table().unwrap()).unwrap().0, 0);
+    }
+
+    /// The page a content link opens, at its step.
+    fn at(link: &str) -> EtlElt {
+        let query = link.split_once('?').unwrap().1;
+        let d = crate::link::decode::<EtlParams>(query, FAULTS);
+        assert!(d.ignored.is_empty(), "{link}");
+        let s = EtlElt::new(&d.state.params, d.state.seed).unwrap();
+        let mut t = Timeline::new(s, d.state.faults.clone());
+        t.seek(d.state.step);
+        t.current().clone()
+    }
+
+    /// Question etl-elt-07 and the tour's load-fail slide: the INSERT committed, its
+    /// acknowledgement was lost, the chunk was sent again — 100 rows twice, not half of
+    /// them (a failed INSERT leaves nothing), and the narration blames the resend, not the
+    /// note's append.
+    #[test]
+    fn a_resent_chunk_is_staged_twice_whole() {
+        let s = at("/etl-elt?v=1&seed=4&step=1000&dups=0&faults=520:load-fail");
+        assert_eq!(s.records()[0].extracted, 1_000);
+        assert_eq!(s.staging_rows(), 1_100);
+        let s = at("/etl-elt?v=1&seed=4&step=1034&faults=520:load-fail");
+        let text = s.narrate();
+        assert!(
+            text.contains("100 of them a second time, sent again after a lost acknowledgement"),
+            "{text}"
+        );
+        assert!(!text.contains("the note appends"), "{text}");
+        assert_eq!(s.judge_table(s.elt_table().unwrap()).unwrap().0, 0);
+        let s = at("/etl-elt?v=1&seed=4&step=600&faults=520:load-fail");
+        assert!(
+            s.narrate()
+                .contains("INSERT of 100 rows committed but its acknowledgement was lost"),
+            "{}",
+            s.narrate()
+        );
     }
 }

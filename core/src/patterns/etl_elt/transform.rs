@@ -186,9 +186,10 @@ impl Counts {
     }
 }
 
-/// The warehouse transform over staging batches (`CREATE OR REPLACE TABLE … AS SELECT …
-/// QUALIFY ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY updated_at DESC) = 1`): the
-/// latest version of each order wins (the first of equals), then the rule and the sums.
+/// The warehouse transform over staging batches (`CREATE OR REPLACE TABLE … AS WITH latest
+/// AS (SELECT … QUALIFY ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY updated_at DESC)
+/// = 1) SELECT … GROUP BY …`): the latest version of each order wins (the first of
+/// equals), then the filters, the rule and the sums.
 ///
 /// Two passes over typed columns: find each order's winning row (its `updated_at`, batch
 /// and row, in a dense array by order id), then judge only the winners.

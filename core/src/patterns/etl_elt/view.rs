@@ -194,12 +194,11 @@ pub fn narrate(s: &EtlElt) -> String {
             }
             match load {
                 Some(l) => {
-                    if let Some(half) = l.failed_after {
+                    if l.resent {
                         out.push_str(&format!(
-                            "; ELT's INSERT of {} rows failed after {} and was sent again, so {} rows are now in staging twice",
+                            "; ELT's INSERT of {} rows committed but its acknowledgement was lost, so the loader sent the chunk again and those {} rows are now in staging twice",
                             count(l.rows as u64),
-                            count(half as u64),
-                            count(half as u64)
+                            count(l.rows as u64)
                         ));
                     } else {
                         out.push_str(&format!(
@@ -227,10 +226,13 @@ pub fn narrate(s: &EtlElt) -> String {
                     s.etl_table().map(|t| t.batch.num_rows()).unwrap_or(0),
                     secs(f.timing.etl_ms),
                     count(f.transform_rows),
-                    if f.transform_rows > f.rows {
-                        " — every night's rows, because the note appends"
-                    } else {
-                        ""
+                    match (f.transform_rows > f.rows, s.params().append) {
+                        (true, true) => " — every night's rows, because the note appends".to_string(),
+                        (true, false) => format!(
+                            " — {} of them a second time, sent again after a lost acknowledgement",
+                            count(f.transform_rows - f.rows)
+                        ),
+                        _ => String::new(),
                     },
                     secs(f.timing.elt_ms)
                 ));
@@ -263,7 +265,7 @@ pub fn narrate(s: &EtlElt) -> String {
             count(*touched)
         ),
         Last::LoadFailArmed => {
-            "The next INSERT into staging will fail halfway and be retried whole.".to_string()
+            "The next INSERT into staging will commit but lose its acknowledgement, and the loader will send the chunk again.".to_string()
         }
         Last::EmptyNight { finished } => format!(
             "Night {}'s extract is empty (every order was deleted): ETL and ELT both publish an empty table.",
