@@ -87,4 +87,53 @@ proptest! {
         }
         prop_assert!(judge_all(&s).exact(0), "every row is there");
     }
+
+    /// COPY has no ON CONFLICT (a key already there fails the whole COPY), so a bulk write
+    /// with a key takes the staging path: COPY into a staging table, then INSERT … SELECT …
+    /// ON CONFLICT DO NOTHING: two statements per attempt, each row a quarter (the COPY)
+    /// plus three quarters (the move) of an INSERT's row. A resend of a committed bulk batch
+    /// pays that path again and stores nothing. Without a key the same resend is a plain
+    /// COPY (one statement, a quarter per row) and stores every row a second time.
+    #[test]
+    fn a_resent_bulk_copy_is_deduplicated_only_by_its_staging_path(
+        bits in any::<u64>(), seed in any::<u64>(), at in 0u64..600,
+        rtt in 0u32..5_000, row in 0u32..400, commit in 0u32..5_000,
+    ) {
+        let p = BatchParams {
+            mode: Mode::Bulk,
+            idempotent: true,
+            bad: 0.0,
+            rtt_ms: rtt as f64 / 1_000.0,
+            row_us: row as f64 / 4.0,
+            commit_ms: commit as f64 / 1_000.0,
+            ..params(bits)
+        };
+        let at = at % p.rows;
+        let faults = [(at, "drop-connection")];
+        let (rtt, row, commit) = (p.rtt_ms * 1_000.0, p.row_us, p.commit_ms * 1_000.0);
+        for keyed in [true, false] {
+            let p = BatchParams { idempotent: keyed, ..p.clone() };
+            let s = run(&p, seed, &faults);
+            let (per_attempt, per_row) = if keyed { (2, row / 4.0 + row * 0.75) } else { (1, row / 4.0) };
+            let mut resent = 0;
+            for r in s.reports().iter() {
+                let attempts = if r.resent { 2 } else { 1 };
+                prop_assert_eq!(r.statements, per_attempt * attempts, "{:?}", r);
+                prop_assert_eq!(r.round_trips, (per_attempt * attempts) as u64);
+                let want = attempts as f64
+                    * (per_attempt as f64 * rtt + r.rows as f64 * per_row + commit);
+                let took = (r.end_us - r.start_us) as f64;
+                prop_assert!((took - want).abs() <= 1.0, "took {} want {} {:?}", took, want, r);
+                if r.resent {
+                    resent += 1;
+                    let (skipped, duplicated) = if keyed { (r.rows, 0) } else { (0, r.rows) };
+                    prop_assert_eq!((r.skipped, r.duplicated), (skipped, duplicated));
+                }
+            }
+            prop_assert_eq!(resent, usize::from(at + 1 < p.rows));
+            prop_assert_eq!(s.table().distinct, p.rows, "every row stored");
+            let twice: u32 = s.reports().iter().filter(|r| r.resent).map(|r| r.rows).sum();
+            prop_assert_eq!(s.table().duplicates.len() as u32, if keyed { 0 } else { twice });
+        }
+    }
 }

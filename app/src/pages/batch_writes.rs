@@ -370,7 +370,7 @@ pub fn BatchWritesPage() -> impl IntoView {
                 </aside>
             </div>
             <Explainer
-                what="Writing rows in groups: one statement and one commit carry many rows, so the fixed costs (network round trip, transaction commit) are shared. A bulk copy goes further: rows stream in one request and skip per-statement work."
+                what="Writing rows in groups: one statement and one commit carry many rows, so the fixed costs (network round trip, transaction commit) are shared. A bulk copy (COPY) goes further: rows stream in as plain data fields, cheaper to read than the values of an INSERT, and the server stores them in multi-row bursts."
                 when="Whenever many rows go to the same table: loaders, CDC sinks, event consumers. Pick the batch size where throughput stops improving and the wait for a batch to fill is still acceptable."
                 when_not="Not where every row must be durable before the next step (a payment), not with batches so big that a failure throws away too much work or holds locks too long, and not without a plan for bad rows and resends (bisection, dead letters, idempotency keys)."
                 glossary=GLOSSARY />

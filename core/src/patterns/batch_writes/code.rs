@@ -5,6 +5,7 @@ use crate::sim::code::CodeView;
 
 use super::params::{Mode, OnError};
 use super::scenario::{BatchWrites, Last};
+use super::writer;
 
 const NOTE: &str = "The note calls cursor.executemany “a single round trip”. psycopg2 runs it as a loop of single-row INSERTs: one round trip per row. psycopg2.extras.execute_values (or COPY) sends the batch at once.";
 
@@ -12,15 +13,42 @@ pub fn code_view(s: &BatchWrites) -> CodeView {
     let p = s.params();
     let mut lines: Vec<(&str, String)> = Vec::new();
     let mut add = |tag: &'static str, text: String| lines.push((tag, text));
-    let insert = if p.idempotent {
-        "INSERT INTO orders (row_key, order_id, amount) VALUES %s ON CONFLICT (row_key) DO NOTHING"
+    let (insert, one_row) = if p.idempotent {
+        (
+            "INSERT INTO orders (row_key, order_id, amount) VALUES %s ON CONFLICT (row_key) DO NOTHING",
+            "(%s, %s, %s)",
+        )
     } else {
-        "INSERT INTO orders (order_id, amount) VALUES %s"
+        (
+            "INSERT INTO orders (order_id, amount) VALUES %s",
+            "(%s, %s)",
+        )
     };
+    let staged = writer::staged(p);
     add(
         "setup",
-        "conn = psycopg2.connect(DSN)            # one connection, reused".into(),
+        "def connect():                           # at the start, and after a dropped connection"
+            .into(),
     );
+    add("setup", "    global conn, cur".into());
+    add("setup", "    conn = psycopg2.connect(DSN)".into());
+    add("setup", "    cur = conn.cursor()".into());
+    if staged {
+        add(
+            "setup",
+            "    cur.execute(\"CREATE TEMP TABLE orders_in (LIKE orders) ON COMMIT DELETE ROWS\")"
+                .into(),
+        );
+        add(
+            "setup",
+            "    conn.commit()                        # a staging table for this session".into(),
+        );
+    }
+    add(
+        "setup",
+        "connect()                                # one connection, reused".into(),
+    );
+    add("", String::new());
     add("collect", "def write(rows):".into());
     match p.mode {
         Mode::Row => {
@@ -29,13 +57,12 @@ pub fn code_view(s: &BatchWrites) -> CodeView {
                 "send",
                 format!(
                     "        cur.execute(\"{}\", row)",
-                    insert.replace("%s", "(%s, %s, %s)")
+                    insert.replace("%s", one_row)
                 ),
             );
             add(
                 "send",
-                "        conn.commit()                   # a round trip and a commit per row"
-                    .into(),
+                "        conn.commit()                   # a statement and a commit per row".into(),
             );
         }
         Mode::Batch if p.per_row_driver => {
@@ -43,12 +70,12 @@ pub fn code_view(s: &BatchWrites) -> CodeView {
                 "send",
                 format!(
                     "    cur.executemany(\"{}\", rows)",
-                    insert.replace("%s", "(%s, %s, %s)")
+                    insert.replace("%s", one_row)
                 ),
             );
             add(
                 "send",
-                "    # psycopg2 loops here: one round trip per row".into(),
+                "    # psycopg2 loops here: one INSERT, one round trip per row".into(),
             );
             add("send", "    conn.commit()".into());
         }
@@ -62,7 +89,7 @@ pub fn code_view(s: &BatchWrites) -> CodeView {
             );
             add(
                 "send",
-                "    conn.commit()                       # one round trip, one commit".into(),
+                "    conn.commit()                       # one INSERT, one commit".into(),
             );
         }
         Mode::Bulk => {
@@ -70,11 +97,27 @@ pub fn code_view(s: &BatchWrites) -> CodeView {
                 "send",
                 "    buf = io.StringIO(\"\".join(to_tsv(r) for r in rows))".into(),
             );
-            add(
-                "send",
-                "    cur.copy_expert(\"COPY orders FROM STDIN\", buf)   # all or nothing".into(),
-            );
-            add("send", "    conn.commit()".into());
+            if staged {
+                add(
+                    "send",
+                    "    cur.copy_expert(\"COPY orders_in (row_key, order_id, amount) FROM STDIN\", buf)   # COPY has no ON CONFLICT".into(),
+                );
+                add(
+                    "send",
+                    "    cur.execute(\"INSERT INTO orders SELECT * FROM orders_in ON CONFLICT (row_key) DO NOTHING\")".into(),
+                );
+                add(
+                    "send",
+                    "    conn.commit()                       # all or nothing; orders_in empties"
+                        .into(),
+                );
+            } else {
+                add(
+                    "send",
+                    "    cur.copy_expert(\"COPY orders (order_id, amount) FROM STDIN\", buf)   # all or nothing".into(),
+                );
+                add("send", "    conn.commit()".into());
+            }
         }
     }
     add("", String::new());
@@ -116,9 +159,9 @@ pub fn code_view(s: &BatchWrites) -> CodeView {
     add(
         "resend",
         if p.idempotent {
-            "        reconnect(); write(rows)            # safe: row_key makes it idempotent".into()
+            "        connect(); write(rows)              # safe: row_key makes it idempotent".into()
         } else {
-            "        reconnect(); write(rows)            # may store every row twice".into()
+            "        connect(); write(rows)              # may store every row twice".into()
         },
     );
     add("", String::new());
@@ -136,6 +179,13 @@ pub fn code_view(s: &BatchWrites) -> CodeView {
         format!("    if len(batch) == {}:", p.batch_rows()),
     );
     add("send", "        send(batch); batch = []".into());
+    if p.batch_rows() > 1 {
+        add("send", "if batch:".into());
+        add(
+            "send",
+            "    send(batch)                          # the last, partial batch".into(),
+        );
+    }
 
     let active: &[&str] = match s.last() {
         Last::Arrived { sent: None, .. } | Last::Start => &["collect"],
@@ -161,6 +211,76 @@ mod tests {
     use crate::sim::Scenario;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// `(columns, placeholders)` of each `INSERT INTO t (cols) VALUES (%s, …)` in `text`.
+    fn insert_arity(text: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let Some(at) = line.find("INSERT INTO orders (") else {
+                continue;
+            };
+            let rest = &line[at + "INSERT INTO orders (".len()..];
+            let cols = rest.split(')').next().unwrap_or("");
+            let Some(values) = rest.split("VALUES ").nth(1) else {
+                continue;
+            };
+            if values.starts_with('(') {
+                let tuple = values.split(')').next().unwrap_or("");
+                out.push((cols.split(',').count(), tuple.matches("%s").count()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_listing_runs_as_pasted() {
+        let all = (crate::registry::page("batch-writes").map(|p| p.listings))
+            .map_or_else(Vec::new, |f| f());
+        assert!(all.len() >= 12, "{}", all.len());
+        let mut checked_arity = 0;
+        for l in &all {
+            let text = &l.text;
+            // Placeholders match the columns (issue 22: three for two).
+            for (cols, holes) in insert_arity(text) {
+                assert_eq!(cols, holes, "{}\n{text}", l.link);
+                checked_arity += 1;
+            }
+            // The cursor is created before the first line that uses it.
+            let made = text.find("cur = conn.cursor()");
+            let used = text
+                .find("cur.")
+                .into_iter()
+                .chain(text.find("(cur,"))
+                .min();
+            assert!(
+                made.is_some() && made < used,
+                "{}: cur used, never made\n{text}",
+                l.link
+            );
+            // The last, partial batch is sent too.
+            if !text.contains("if len(batch) == 1:") {
+                assert!(
+                    text.contains("\nif batch:\n    send(batch)"),
+                    "{}\n{text}",
+                    l.link
+                );
+            }
+            // COPY has no ON CONFLICT: with a key, the copy goes to a staging table.
+            if text.contains("copy_expert") && text.contains("row_key") {
+                assert!(
+                    text.contains("COPY orders_in (row_key, order_id, amount) FROM STDIN")
+                        && text.contains("INSERT INTO orders SELECT * FROM orders_in ON CONFLICT (row_key) DO NOTHING")
+                        && text.contains("CREATE TEMP TABLE orders_in (LIKE orders)"),
+                    "{}\n{text}",
+                    l.link
+                );
+            }
+        }
+        assert!(
+            checked_arity >= 8,
+            "row and executemany listings, with and without keys"
+        );
+    }
 
     #[test]
     fn the_listing_follows_the_settings() {

@@ -16,9 +16,12 @@ pub const PITFALL_EXECUTEMANY: &str = "executemany-one-trip";
 pub enum Mode {
     /// One INSERT and one commit per row.
     Row,
-    /// One multi-row statement (or `executemany`) per batch, one commit.
+    /// One multi-row statement per batch (with the pitfall, an `executemany`: one INSERT
+    /// per row), one commit.
     Batch,
-    /// `COPY … FROM STDIN` per batch: one round trip, cheaper rows, all or nothing.
+    /// `COPY … FROM STDIN` per batch: one statement, cheaper rows, all or nothing. COPY has
+    /// no ON CONFLICT, so with an idempotency key it fills a staging table and an
+    /// `INSERT … SELECT … ON CONFLICT DO NOTHING` moves the rows: two statements.
     Bulk,
 }
 
@@ -61,7 +64,7 @@ pub(crate) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "mode",
         label: "Write mode",
-        help: "Row at a time (an INSERT and a commit per row), a batched statement per batch, or a bulk COPY per batch.",
+        help: "Row at a time (an INSERT and a commit per row), a batched statement per batch, or a bulk COPY per batch (with an idempotency key, into a staging table, then one INSERT … SELECT).",
         kind: ParamKind::Choice(MODES),
     },
     ParamSpec {
@@ -109,7 +112,7 @@ pub(crate) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "idempotent",
         label: "Idempotency key",
-        help: "Rows carry a key and the INSERT skips a key already there (ON CONFLICT DO NOTHING), so sending a batch twice inserts it once.",
+        help: "Rows carry a key and the INSERT skips a key already there (ON CONFLICT DO NOTHING), so sending a batch twice inserts it once. COPY has no ON CONFLICT (a key already there fails the whole COPY), so a bulk copy with a key goes into a staging table and an INSERT … SELECT … ON CONFLICT DO NOTHING moves the rows: a second statement, and each row costs about as much as in an INSERT.",
         kind: ParamKind::Choice(&[("on", "on"), ("off", "off")]),
     },
 ];

@@ -418,6 +418,55 @@ mod tests {
         assert_eq!(d.table().duplicates.len(), 50);
     }
 
+    /// Question batch-writes-10's numbers come from the state its link opens, and its
+    /// answer does not say COPY wins by parsing once (the batched INSERT is parsed once too).
+    #[test]
+    fn question_10_matches_its_link_and_the_reason_copy_is_cheaper() {
+        use crate::learn::bank::Answer;
+        use crate::patterns::batch_writes::writer::{Table, Writer};
+        let (bank, errors) = crate::learn::content::bank();
+        let ours: Vec<_> = errors
+            .iter()
+            .filter(|e| e.contains("batch-writes"))
+            .collect();
+        assert!(ours.is_empty(), "{ours:?}");
+        let q = bank.iter().find(|q| q.id == "batch-writes-10").unwrap();
+        let query = q.link.split_once('?').map_or("", |(_, q)| q);
+        let d = crate::link::decode::<BatchParams>(query, BatchWrites::fault_specs());
+        assert!(d.ignored.is_empty(), "{:?}", d.ignored);
+        let took = |p: &BatchParams| {
+            let r = Writer::default().write(
+                p,
+                &mut Table::default(),
+                0,
+                50,
+                0,
+                |_| 0,
+                |_| false,
+                &mut false,
+            );
+            r.end_us - r.start_us
+        };
+        let bulk = d.state.params.clone();
+        assert_eq!(bulk.mode, Mode::Bulk);
+        let batch = BatchParams {
+            mode: Mode::Batch,
+            ..bulk.clone()
+        };
+        assert_eq!((took(&bulk), took(&batch)), (3_250, 4_000));
+        assert!(q.stem.contains("3.25 ms") && q.stem.contains("4 ms"));
+        let Answer::Choice { choices, right } = &q.answer else {
+            panic!("a choice question")
+        };
+        let answer = &choices[*right];
+        assert!(
+            answer.contains("per-row") && answer.contains("all or nothing"),
+            "{answer}"
+        );
+        assert!(!answer.contains("parsing and planning"), "{answer}");
+        assert!(q.explanation.contains("parsed and planned once"));
+    }
+
     #[test]
     fn bigger_batches_raise_throughput_until_the_round_trips_stop_mattering() {
         let p = BatchParams {

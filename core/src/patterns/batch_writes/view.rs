@@ -76,6 +76,10 @@ fn report_text(s: &BatchWrites, r: &Report) -> String {
     let what = match s.params().mode {
         Mode::Row => "the row".to_string(),
         Mode::Batch => format!("a batch of {} rows", r.rows),
+        Mode::Bulk if s.params().idempotent => format!(
+            "a COPY of {} rows into a staging table and an INSERT … SELECT … ON CONFLICT DO NOTHING from it",
+            r.rows
+        ),
         Mode::Bulk => format!("a COPY of {} rows", r.rows),
     };
     let mut out = format!(
@@ -125,7 +129,15 @@ pub fn narrate(s: &BatchWrites) -> String {
             count(s.params().rate as u64),
             match s.params().mode {
                 Mode::Row => "each row on its own".to_string(),
+                Mode::Batch if s.params().per_row_driver => format!(
+                    "batches of {} with executemany, which psycopg2 sends as one INSERT per row",
+                    s.params().batch
+                ),
                 Mode::Batch => format!("batches of {} as one statement", s.params().batch),
+                Mode::Bulk if s.params().idempotent => format!(
+                    "COPYs of {} rows into a staging table, each moved by an INSERT … SELECT that skips keys already there (COPY has no ON CONFLICT)",
+                    s.params().batch
+                ),
                 Mode::Bulk => format!("COPYs of {} rows", s.params().batch),
             }
         ),

@@ -49,7 +49,8 @@ impl Table {
 pub struct Report {
     pub first: u64,
     pub rows: u32,
-    /// Statements sent (every attempt and every half of a bisection).
+    /// Statements sent (every attempt and every half of a bisection; a looping executemany
+    /// sends one per row, the staging path two per attempt), each one round trip.
     pub statements: u32,
     pub round_trips: u64,
     pub failed_statements: u32,
@@ -107,30 +108,68 @@ pub fn quantile_us(hist: &[u64; BUCKETS], q: f64) -> u64 {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Costs {
     rtt: f64,
+    /// Server time per row of the statement that brings the rows in (INSERT or COPY).
     row: f64,
+    /// Server time per row of the staging path's INSERT … SELECT (0 off that path).
+    moved: f64,
     commit: f64,
 }
 
 impl Costs {
     pub fn of(p: &BatchParams) -> Costs {
+        let staged = staged(p);
         Costs {
             rtt: p.rtt_ms * 1_000.0,
             row: match p.mode {
-                // COPY skips per-statement parsing and planning.
+                // A batched INSERT is parsed and planned once too, whatever its rows. COPY
+                // wins per row: it reads rows as plain data fields (no VALUES expressions
+                // to parse and evaluate) and stores them in multi-row bursts.
                 Mode::Bulk => p.row_us / 4.0,
                 _ => p.row_us,
             },
+            // The INSERT … SELECT stores every row through the insert path (the key check,
+            // the index entries) without parsing it: three quarters of an INSERT's row.
+            moved: if staged { p.row_us * 0.75 } else { 0.0 },
             commit: p.commit_ms * 1_000.0,
+        }
+    }
+
+    /// Server time for a statement (or the staging path's two) over `len` rows that stops
+    /// at row `stop` of them (the bad row), or runs to the end.
+    fn rows(&self, len: u64, stop: Option<u64>) -> f64 {
+        let reached = stop.map_or(len, |k| (k + 1).min(len)) as f64;
+        if self.moved > 0.0 {
+            // The COPY into the staging table reads every row; the INSERT … SELECT that
+            // moves them into the table fails at the bad one.
+            len as f64 * self.row + reached * self.moved
+        } else {
+            reached * self.row
         }
     }
 }
 
-/// Round trips one statement of `n` rows takes.
-pub fn trips(p: &BatchParams, n: u64) -> u64 {
+/// Whether the writer takes the staging path: a bulk copy with an idempotency key. COPY
+/// has no ON CONFLICT (a key already there fails the whole COPY), so the rows are copied
+/// into a staging table and moved by `INSERT … SELECT … ON CONFLICT DO NOTHING`.
+pub fn staged(p: &BatchParams) -> bool {
+    p.mode == Mode::Bulk && p.idempotent
+}
+
+/// Statements one attempt at `n` rows sends, each a round trip; `stop` is the offset of
+/// the bad row that fails it, if any. A looping executemany sends one INSERT per row and
+/// stops at the one that fails (psycopg2 raises there: the rows after it are never sent);
+/// the staging path sends its COPY and its INSERT … SELECT.
+pub fn trips(p: &BatchParams, n: u64, stop: Option<u64>) -> u64 {
     match p.mode {
-        Mode::Batch if p.per_row_driver => n,
+        Mode::Batch if p.per_row_driver => stop.map_or(n, |k| (k + 1).min(n)),
+        _ if staged(p) => 2,
         _ => 1,
     }
+}
+
+/// A round-trip count as a statement count (one statement per round trip).
+fn statements(trips: u64) -> u32 {
+    u32::try_from(trips).unwrap_or(u32::MAX)
 }
 
 impl Writer {
@@ -163,14 +202,15 @@ impl Writer {
         while let Some((lo, hi, attempt)) = work.pop() {
             let len = hi - lo;
             let bad_at = (lo..hi).find(|&i| is_bad(i));
-            let rt = trips(p, len);
-            r.statements += 1;
+            let stop = bad_at.map(|b| b - lo);
+            let rt = trips(p, len, stop);
+            r.statements = r.statements.saturating_add(statements(rt));
             r.round_trips += rt;
-            now += rt as f64 * c.rtt;
+            now += rt as f64 * c.rtt + c.rows(len, stop);
             match bad_at {
-                Some(b) => {
+                Some(_) => {
                     // The rows before the bad one were inserted, then rolled back.
-                    now += (b - lo + 1) as f64 * c.row + c.commit;
+                    now += c.commit;
                     r.failed_statements += 1;
                     let give_up = |t: &mut Table, r: &mut Report| {
                         for i in lo..hi {
@@ -192,7 +232,7 @@ impl Writer {
                     }
                 }
                 None => {
-                    now += len as f64 * c.row + c.commit;
+                    now += c.commit;
                     for i in lo..hi {
                         if table.insert(i, p.idempotent) {
                             r.committed += 1;
@@ -207,10 +247,10 @@ impl Writer {
                         // Committed, but the writer never hears so: it sends the rows again.
                         *lose_ack = false;
                         r.resent = true;
-                        let rt = trips(p, len);
-                        r.statements += 1;
+                        let rt = trips(p, len, None);
+                        r.statements = r.statements.saturating_add(statements(rt));
                         r.round_trips += rt;
-                        now += rt as f64 * c.rtt + len as f64 * c.row + c.commit;
+                        now += rt as f64 * c.rtt + c.rows(len, None) + c.commit;
                         for i in lo..hi {
                             if table.insert(i, p.idempotent) {
                                 r.committed += 1;
@@ -297,6 +337,62 @@ mod tests {
         );
         assert_eq!((w.round_trips, w2.round_trips), (1, 16));
         assert!(w2.busy_us > w.busy_us + 14 * 1_000);
+    }
+
+    #[test]
+    fn a_failing_looping_executemany_stops_at_the_bad_row() {
+        // psycopg2's executemany raises at the failing row: rows 0..=5 are sent (the sixth
+        // fails), rows 6..16 never are. Three attempts of six round trips, not of sixteen.
+        let p = BatchParams {
+            per_row_driver: true,
+            on_error: OnError::Retry,
+            ..BatchParams::default()
+        };
+        let (w, t, r) = run(&p, &[5], false);
+        assert_eq!(
+            (r.round_trips, r.statements, r.failed_statements),
+            (18, 18, 3)
+        );
+        assert_eq!((t.distinct, r.dead), (0, 16));
+        // Each attempt: 6 round trips, 6 rows of work, a rollback (charged as a commit).
+        assert_eq!(w.busy_us, 3 * (6 * 1_000 + 6 * 20 + 2_000));
+    }
+
+    #[test]
+    fn a_bulk_copy_with_a_key_goes_through_a_staging_table() {
+        // COPY into the staging table, then INSERT … SELECT … ON CONFLICT DO NOTHING: two
+        // statements per attempt, each row a quarter (the COPY) plus three quarters (the
+        // move) of an INSERT's row; a resend pays it again and stores nothing.
+        let p = BatchParams {
+            mode: Mode::Bulk,
+            ..BatchParams::default()
+        };
+        let (w, t, r) = run(&p, &[], false);
+        assert_eq!((r.statements, r.round_trips), (2, 2));
+        assert_eq!(w.busy_us, 2 * 1_000 + 16 * (5 + 15) + 2_000);
+        assert!(t.distinct == 16 && t.duplicates.is_empty());
+        let (w, t, r) = run(&p, &[], true);
+        assert_eq!((r.statements, r.round_trips, r.skipped), (4, 4, 16));
+        assert_eq!(w.busy_us, 2 * (2 * 1_000 + 16 * 20 + 2_000));
+        assert!(t.distinct == 16 && t.duplicates.is_empty());
+        // A bad row: the COPY into staging reads all 16 rows, the move fails at row 3.
+        let p = BatchParams {
+            on_error: OnError::Retry,
+            ..p
+        };
+        let (w, _, r) = run(&p, &[3], false);
+        assert_eq!((r.round_trips, r.failed_statements), (6, 3));
+        assert_eq!(w.busy_us, 3 * (2 * 1_000 + 16 * 5 + 4 * 15 + 2_000));
+        // Without a key the plain COPY: one statement; a resend stores every row twice.
+        let p = BatchParams {
+            mode: Mode::Bulk,
+            idempotent: false,
+            ..BatchParams::default()
+        };
+        let (w, t, r) = run(&p, &[], true);
+        assert_eq!((r.round_trips, r.duplicated), (2, 16));
+        assert_eq!(w.busy_us, 2 * (1_000 + 16 * 5 + 2_000));
+        assert_eq!(t.duplicates.len(), 16);
     }
 
     #[test]
