@@ -6,7 +6,7 @@
 use pipelab_core::oracle::partitioning::{home, scan, scan_all_rows, Home};
 use pipelab_core::patterns::partitioning::compare::{oracle_rows, oracle_rows_in};
 use pipelab_core::patterns::partitioning::layout::interval_start;
-use pipelab_core::patterns::partitioning::params::{Grow, Interval, PartParams, Scheme};
+use pipelab_core::patterns::partitioning::params::{Grow, Index, Interval, PartParams, Scheme};
 use pipelab_core::patterns::partitioning::query::{run, Query};
 use pipelab_core::patterns::partitioning::scenario::{Growth, Last};
 use pipelab_core::patterns::partitioning::Partitioning;
@@ -56,6 +56,7 @@ fn params_strategy() -> impl Strategy<Value = PartParams> {
                     default_partition: default,
                     grow: if rebuild { Grow::Rebuild } else { Grow::Split },
                     burst,
+                    index: Index::None,
                     closed_bounds: closed,
                 }
             },

@@ -20,10 +20,10 @@ const PG_USER: &str = "pipelab";
 
 pub fn run(ctx: &Ctx, pytest_args: &[String]) -> Result {
     install_engines(ctx)?;
-    let python = venv(ctx, "venv", "requirements.txt")?;
+    let python = venv(ctx, "venv", "requirements.txt", "pytest")?;
     // PyFlink pins pandas 2, so it lives in a venv of its own; the Flink SQL tests run
     // their statements through it in a child process.
-    let flink_python = venv(ctx, "venv-flink", "requirements-flink.txt")?;
+    let flink_python = venv(ctx, "venv-flink", "requirements-flink.txt", "pyflink")?;
     let servers = Servers::start(ctx)?;
     // Each run writes its own copy, so two runs at once never see each other's files.
     let listings = servers.dir.join("listings");
@@ -107,15 +107,26 @@ fn install_engines(ctx: &Ctx) -> Result {
 }
 
 /// The virtual environment `target/conformance/<name>` with `conformance/<requirements>`
-/// installed (again only when that file changed); returns its Python.
-fn venv(ctx: &Ctx, name: &str, requirements: &str) -> Result<PathBuf> {
+/// installed (again only when that file changed, or when `module` does not import: an
+/// install that was cut short); returns its Python.
+fn venv(ctx: &Ctx, name: &str, requirements: &str, module: &str) -> Result<PathBuf> {
     let dir = ctx.target.join("conformance").join(name);
     let python = dir.join("bin").join("python");
     let requirements = ctx.root.join("conformance").join(requirements);
     let wanted = std::fs::read_to_string(&requirements)
         .map_err(|e| format!("{}: {e}", requirements.display()))?;
     let stamp = dir.join("pipelab-requirements.txt");
-    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&wanted) {
+    let imports = || {
+        probe(
+            &python.to_string_lossy(),
+            &["-c", &format!("import {module}")],
+        )
+        .is_some()
+    };
+    if python.exists()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&wanted)
+        && imports()
+    {
         println!("conformance: Python packages ({name}) ... ok");
         return Ok(python);
     }

@@ -430,13 +430,23 @@ pub fn PartitioningPage() -> impl IntoView {
             Answer {
                 plan,
                 rows_read,
+                index_descents,
                 rows,
                 cents,
             },
         )) => {
             let total = view.with(|v| v.stored);
+            let how = if index_descents > 0 {
+                format!(
+                    ", through the index: {} descent{}",
+                    count(index_descents),
+                    if index_descents == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "{} of {} partitions read ({} of {} rows) → {} orders, {}. The planner: {}.",
+                "{} of {} partitions read ({} of {} rows{how}) → {} orders, {}. The planner: {}.",
                 plan.touched.len(),
                 view.with(|v| v.parts.len()),
                 count(rows_read),

@@ -79,6 +79,12 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
         };
         add(tag, format!("    {};{comment}", part.bound.sql()));
     }
+    if let Some(column) = p.index.column() {
+        add(
+            String::new(),
+            format!("CREATE INDEX ON orders ({column});   -- one B-tree per partition"),
+        );
+    }
     add(String::new(), String::new());
     let (order, rejected) = match s.last() {
         Last::Stored { order, .. } => (Some(*order), false),
@@ -223,10 +229,7 @@ pub fn code_view(s: &Partitioning, q: &Query) -> CodeView {
     );
     for &i in &pl.touched {
         if let Some(part) = layout.parts().get(i) {
-            add(
-                "query".into(),
-                format!("--    ->  {}", part.name),
-            );
+            add("query".into(), format!("--    ->  {}", part.name));
         }
     }
     let mut active: Vec<String> = Vec::new();
@@ -300,9 +303,9 @@ mod tests {
             };
             let c = code_view(&Partitioning::new(&p, 1).unwrap(), &Query::default());
             assert!(
-                c.lines
-                    .iter()
-                    .any(|l| l.trim_start().starts_with(&format!("PRIMARY KEY (order_id, {key})"))),
+                c.lines.iter().any(|l| l
+                    .trim_start()
+                    .starts_with(&format!("PRIMARY KEY (order_id, {key})"))),
                 "{}",
                 c.lines.join("\n")
             );

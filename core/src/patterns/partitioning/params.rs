@@ -71,6 +71,35 @@ pub enum Grow {
     Rebuild,
 }
 
+/// A B-tree index on one column of the table (PostgreSQL creates one per partition).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Index {
+    None,
+    /// `CREATE INDEX ON orders (user_id)`.
+    UserId,
+    /// `CREATE INDEX ON orders (order_date)`.
+    OrderDate,
+}
+
+impl Index {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Index::None => "none",
+            Index::UserId => "user_id",
+            Index::OrderDate => "order_date",
+        }
+    }
+
+    /// The column it indexes, if any.
+    pub fn column(self) -> Option<&'static str> {
+        match self {
+            Index::None => None,
+            Index::UserId => Some("user_id"),
+            Index::OrderDate => Some("order_date"),
+        }
+    }
+}
+
 const SCHEMES: &[(&str, &str)] = &[
     ("hash", "hash by user_id"),
     ("range", "range by order_date"),
@@ -137,6 +166,12 @@ pub(super) const SPECS: &[ParamSpec] = &[
         help: "Orders the hot-key burst fault sends from user 1 on one day.",
         kind: ParamKind::Int { min: 1, max: 100_000 },
     },
+    ParamSpec {
+        name: "index",
+        label: "Index on",
+        help: "A B-tree index (one per partition). A query that filters on the indexed column reads only its matching rows in each partition it touches, one index descent per partition, with or without pruning; without an index every touched partition is read whole.",
+        kind: ParamKind::Choice(&[("none", "no index"), ("user_id", "user_id"), ("order_date", "order_date")]),
+    },
 ];
 
 const PITFALLS: &[PitfallSpec] = &[PitfallSpec {
@@ -158,6 +193,7 @@ pub struct PartParams {
     pub default_partition: bool,
     pub grow: Grow,
     pub burst: u32,
+    pub index: Index,
     /// The note's bounds (pitfall).
     pub closed_bounds: bool,
 }
@@ -175,6 +211,7 @@ impl Default for PartParams {
             default_partition: false,
             grow: Grow::Split,
             burst: 300,
+            index: Index::None,
             closed_bounds: false,
         }
     }
@@ -206,6 +243,7 @@ impl Params for PartParams {
             }
             .to_string(),
             "burst" => self.burst.to_string(),
+            "index" => self.index.as_str().to_string(),
             PITFALL_CLOSED_BOUNDS => on_off(self.closed_bounds),
             _ => return None,
         })
@@ -243,6 +281,13 @@ impl Params for PartParams {
                 }
             }
             "burst" => self.burst = parse_int(spec, value)? as u32,
+            "index" => {
+                self.index = match parse_choice(spec, value)? {
+                    "user_id" => Index::UserId,
+                    "order_date" => Index::OrderDate,
+                    _ => Index::None,
+                }
+            }
             _ => return Err(ParamError::new(field, "is not a parameter of this page")),
         }
         Ok(())
