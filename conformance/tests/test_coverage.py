@@ -8,6 +8,8 @@ from conftest import MANIFEST
 CHECKED = {
     "partitioning": "test_partitioning.py (PostgreSQL 15: DDL, inserts, the note's error, EXPLAIN)",
     "compare/hash-vs-range": "test_partitioning.py (both sides' listings)",
+    "sharding": "test_sharding.py (each router as pasted, in Python: keys moved on growth, where they go, jump hash's middle removal against the page's formula)",
+    "compare/modn-vs-ring": "test_sharding.py (both sides' listings)",
     "batch-writes": "test_batch_writes.py (psycopg2 on PostgreSQL 15: every listing with a bad row and a cut acknowledgement, the final tables; pg_stat_statements for the note's executemany)",
     "etl-elt": "test_etl_elt.py (pandas 3 + SQLAlchemy 2.1: source on PostgreSQL 15, warehouse DuckDB; a night, its rerun and the next night; both tables and the stream against an aggregate computed in the test; the note's append doubling)",
     "compare/etl-vs-elt": "test_etl_elt.py (both sides' listings)",
@@ -20,8 +22,6 @@ NOT_YET = {
     "lakehouse": "Spark SQL on a table format: needs the Delta/Iceberg decision of issue 22",
     "event-sourcing": "psycopg2 on PostgreSQL: next",
     "cqrs": "Kafka client: no broker installs here; a kafka-python-shaped consumer is planned",
-    "sharding": "plain Python: next",
-    "compare/modn-vs-ring": "as sharding",
     "caching": "redis-py on Redis 7: next",
     "compare/invalidate-vs-write-through": "as caching",
     "cdc": "Debezium options list and MERGE on PostgreSQL 15: next",
