@@ -6,6 +6,8 @@ engines in the test suite" stays open until NOT_YET is empty."""
 from conftest import MANIFEST
 
 CHECKED = {
+    "cqrs": "test_cqrs.py (fake Kafka consumer shaped like kafka-python, read and write models on PostgreSQL 15: outbox and dual write under a crash, per-partition positions and tokens, redelivery, rebuild vs retention/compaction, the note's two topics)",
+    "event-sourcing": "test_event_sourcing.py (PostgreSQL 15 + psycopg2: DDL, append with expected version, handler, upcast, snapshots and the crash before one, conflict and retry on two connections, subscriber vs in-flight writer)",
     "partitioning": "test_partitioning.py (PostgreSQL 15: DDL, inserts, the note's error, EXPLAIN)",
     "compare/hash-vs-range": "test_partitioning.py (both sides' listings)",
     "sharding": "test_sharding.py (each router as pasted, in Python: keys moved on growth, where they go, jump hash's middle removal against the page's formula)",
@@ -20,8 +22,6 @@ NOT_YET = {
     "kappa": "Flink SQL (PyFlink, datagen source): JVM cost to be measured",
     "compare/lambda-vs-kappa": "as lambda and kappa",
     "lakehouse": "Spark SQL on a table format: needs the Delta/Iceberg decision of issue 22",
-    "event-sourcing": "psycopg2 on PostgreSQL: next",
-    "cqrs": "Kafka client: no broker installs here; a kafka-python-shaped consumer is planned",
     "caching": "redis-py on Redis 7: next",
     "compare/invalidate-vs-write-through": "as caching",
     "cdc": "Debezium options list and MERGE on PostgreSQL 15: next",

@@ -7,7 +7,7 @@ use pipelab_core::format::{count, money, time_of_day};
 use pipelab_core::patterns::cqrs::code::code_view;
 use pipelab_core::patterns::cqrs::params::ReadMode;
 use pipelab_core::patterns::cqrs::projection::Model;
-use pipelab_core::patterns::cqrs::scenario::{answer_sentence, ReadResult, STEP_MS};
+use pipelab_core::patterns::cqrs::scenario::{answer_sentence, Published, ReadResult, STEP_MS};
 use pipelab_core::patterns::cqrs::view::ProjectorView;
 use pipelab_core::patterns::cqrs::{Cqrs, CqrsView};
 use pipelab_core::sim::{Scenario, SimTime};
@@ -31,7 +31,10 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("projector", "A consumer that applies events to a read model in log order and remembers its position."),
     ("lag", "Events in the log that a projector has not applied yet: how far its read model is behind the write side."),
     ("stale read", "A read that does not yet reflect a write the same client already made (read-your-own-writes violated)."),
-    ("position token", "The log position a write returns; a read that carries it waits until the read model has applied at least that far."),
+    ("position token", "Where the write's event landed: in Kafka a (partition, offset) pair, since offsets count per partition. A read that carries it waits until the read model's position in that partition has passed it."),
+    ("transactional outbox", "The write model's new state and an outbox row holding its event commit in one database transaction; a relay sends the rows to Kafka afterwards. A crash can delay an event, never lose it; the relay may send one twice, so readers skip versions they already have."),
+    ("dual write", "Saving to the database and then sending to Kafka: two writes no transaction spans. A crash between them leaves the database with a change the log never gets."),
+    ("retention", "How long Kafka keeps a topic's events (retention.ms, 7 days by default) or, with compaction, only each key's newest event. A read model rebuilt from offset 0 is right only if every event is still there."),
     ("idempotent projection", "Applying an event a second time changes nothing, here because each model stores the last position it applied."),
     ("at-least-once", "A delivery guarantee under which a consumer may see the same event more than once (after a retry or rebalance)."),
 ];
@@ -73,13 +76,15 @@ fn cqrs_svg(v: &CqrsView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
         format!("#{} {}", h.order, h.command.label())
     });
     let write_sub = last.map_or("waiting".to_string(), |h| match h.result {
-        Ok(pos) => format!("event {} appended", count(pos + 1)),
+        Ok(Published::Logged(pos)) => format!("event {} appended", count(pos + 1)),
+        Ok(Published::Outbox) => "committed; in the outbox".to_string(),
+        Ok(Published::Lost) => "saved; crashed before the send".to_string(),
         Err(_) => "refused: no event".to_string(),
     });
     let first = v.recent.first().map_or(v.log_len, |(p, _)| *p);
     let cw = 340.0 / 16.0;
     let x_of = |pos: u64| 20.0 + (pos.saturating_sub(first)) as f64 * cw;
-    let just = last.and_then(|h| h.result.ok());
+    let just = last.and_then(|h| h.result.ok().and_then(|r| r.position()));
     let cells = v
         .recent
         .iter()
@@ -168,6 +173,13 @@ fn cqrs_svg(v: &CqrsView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
     } else {
         ("writes to order_events", "projectors read order_events")
     };
+    let publish = if v.outbox {
+        format!("outbox: {} waiting", v.outbox_waiting)
+    } else if v.lost > 0 {
+        format!("save, then send: {} lost", count(v.lost))
+    } else {
+        "save, then send".to_string()
+    };
     view! {
         <g class="box cmd" data-inspect="box-client" on:click=move |_| inspect.set(Some(Inspect::Box("client")))>
             <rect x="20" y="8" width="150" height="36" rx="4" />
@@ -180,7 +192,7 @@ fn cqrs_svg(v: &CqrsView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
             <text x="202" y="22" class="layer-title">"Write model"</text>
             <text x="202" y="36" class="layer-sub">{write_sub}</text>
         </g>
-        <text x="20" y="60" class="axis-label">{format!("event log: {} events · {}", count(v.log_len), topics.0)}</text>
+        <text x="20" y="60" class="axis-label">{format!("event log: {} events · {} · {publish}", count(v.log_len), topics.0)}</text>
         {cells}
         {cursors}
         {boxes}
@@ -209,7 +221,7 @@ fn truth(model: i64, truth: i64) -> Truth {
 }
 
 /// `(label, test hook)` of each stat, in `stats` order.
-const STATS: [(&str, &str); 10] = [
+const STATS: [(&str, &str); 12] = [
     ("Events in the log", "log-len"),
     ("Refused commands", "rejected"),
     ("Lag: orders by user", "lag-by-user"),
@@ -220,9 +232,11 @@ const STATS: [(&str, &str); 10] = [
     ("Mean / longest wait", "wait"),
     ("Duplicates skipped / re-applied", "duplicates"),
     ("Rebuilds", "rebuilds"),
+    ("Outbox rows waiting", "outbox"),
+    ("Events lost between the two writes", "lost"),
 ];
 
-fn stats(v: &CqrsView) -> [String; 10] {
+fn stats(v: &CqrsView) -> [String; 12] {
     let r = &v.reads;
     let answered = (r.fresh + r.stale).max(1);
     let [a, b] = &v.projectors;
@@ -245,6 +259,12 @@ fn stats(v: &CqrsView) -> [String; 10] {
             count(a.duplicates_applied + b.duplicates_applied)
         ),
         count(a.rebuilds),
+        if v.outbox {
+            count(v.outbox_waiting)
+        } else {
+            "— (no outbox)".to_string()
+        },
+        count(v.lost),
     ]
 }
 
@@ -266,15 +286,15 @@ fn Metrics(view: Memo<CqrsView>) -> impl IntoView {
         </dl>
         <dl class="stats">
             <div><dt>"Orders by user (money spent)"</dt><dd>
-                <TruthBadge metric="by-user" scope=TruthScope::SoFar truth=badge(a, false) />" "
-                <TruthBadge metric="by-user-final" scope=TruthScope::Final truth=badge(a, true) />
+                <TruthBadge metric="by-user" money=true scope=TruthScope::SoFar truth=badge(a, false) />" "
+                <TruthBadge metric="by-user-final" money=true scope=TruthScope::Final truth=badge(a, true) />
             </dd></div>
-            <div><dt>"Revenue by day"</dt><dd>
-                <TruthBadge metric="revenue" scope=TruthScope::SoFar truth=badge(b, false) />" "
-                <TruthBadge metric="revenue-final" scope=TruthScope::Final truth=badge(b, true) />
+            <div><dt>"Revenue by day (all days)"</dt><dd>
+                <TruthBadge metric="revenue" money=true scope=TruthScope::SoFar truth=badge(b, false) />" "
+                <TruthBadge metric="revenue-final" money=true scope=TruthScope::Final truth=badge(b, true) />
             </dd></div>
         </dl>
-        <p class="hint">"“Truth so far” is the oracle's fold of the log up to the projector's position; “final truth” is the fold of the whole log: a lagging read model is behind it until the lag drains."</p>
+        <p class="hint">"Each badge compares the money in the read model (spent over all customers, revenue over all days) with the oracle's. “Truth so far” is the oracle's fold of the log up to the projector's position; “final truth” is the fold of every event the write side committed: a lagging read model is behind it until the lag drains, and an event lost between the two writes keeps it behind for good."</p>
     }
 }
 
@@ -319,8 +339,13 @@ fn InspectPanel(
             None => format!("No read was answered this step; {} waiting.", v.pending),
         }),
         Some(Inspect::Box(_)) => view.with(|v| format!(
-            "Write side: {} events appended, {} commands refused. The write model keeps each order's own state; it never reads the read models.",
-            count(v.log_len), count(v.rejected))),
+            "Write side: {} events in the log, {} commands refused. The write model keeps each order's own state; it never reads the read models. {}",
+            count(v.log_len), count(v.rejected),
+            if v.outbox {
+                format!("Each new state commits with an outbox row; a relay sends the rows to Kafka ({} waiting now{}).", v.outbox_waiting, if v.crash_armed { "; a crash is armed" } else { "" })
+            } else {
+                format!("Each new state is saved, then its event is sent: a crash between the two loses it ({} lost so far{}).", count(v.lost), if v.crash_armed { "; a crash is armed" } else { "" })
+            })),
     }
     };
     view! {
@@ -351,13 +376,13 @@ fn questions(sim: Sim<Cqrs>) -> Vec<Question> {
             id: "token",
             prompt: "Why can a position token fix stale reads on any read model, while waiting for a version needs the model to track versions?".into(),
             choices: vec!["Tokens are faster".into(), "A token is a log position: every projector can say whether it has applied that far".into(), "Versions can be stale".into()],
-            answer: Callback::new(|()| (1, "The token is the write's position in the log; any projector knows its own position, so a read of any model (even revenue by day, which has no order versions) can wait until the model has applied at least that far.".into())),
+            answer: Callback::new(|()| (1, "The token is where the write's event landed, a (partition, offset) pair in Kafka; every projector keeps its position in each partition, so a read of any model (even revenue by day, which has no order versions) can wait until that model has passed the offset in that partition.".into())),
         },
         Question {
             id: "duplicates",
-            prompt: "The broker redelivers 20 events to a projector that stores its last applied position. What changes in the read model?".into(),
+            prompt: "The broker redelivers 20 events to a projector that stores its position (the next offset, per partition) with its rows. What changes in the read model?".into(),
             choices: vec!["Nothing".into(), "Those 20 events are counted twice".into(), "The model is rebuilt".into()],
-            answer: Callback::new(|()| (0, "Each event's position is at or before the stored one, so the projector skips it: idempotent projection. Switch idempotency off and inject duplicates to see the double counting.".into())),
+            answer: Callback::new(|()| (0, "Each redelivered event's offset is below the stored position of its partition, so the projector skips it: idempotent projection. Switch idempotency off and inject duplicates to see the double counting.".into())),
         },
         Question {
             id: "topics",
@@ -506,7 +531,7 @@ pub fn CqrsPage() -> impl IntoView {
     };
     view! {
         <SimPage ui=ui title="CQRS: a write model, an event log, and read models that lag">
-            <p class="lede">"Commands are checked by the write model and become events in a log. Projectors read the log and build read models shaped for queries — orders by user, revenue by day — a little later, in batches. Step through to watch the lag and the stale reads it causes; switch reads to wait for a version or a position token; crash the projectors, redeliver events, or send a write burst; or switch on the note's two topics."</p>
+            <p class="lede">"Commands are checked by the write model and become events in a log. Projectors read the log and build read models shaped for queries — orders by user, revenue by day — a little later, in batches. Step through to watch the lag and the stale reads it causes; switch reads to wait for a version or a position token; crash the projectors, redeliver events, send a write burst, or crash a writer between its database commit and its send to Kafka (with and without the outbox); or switch on the note's two topics."</p>
             <div class="sticky-transport">
                 <SimTransport ui=ui />
                 <SimNarration ui=ui />

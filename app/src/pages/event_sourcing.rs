@@ -9,7 +9,7 @@ use pipelab_core::orders::{upcast, OrderState, Status};
 use pipelab_core::patterns::event_sourcing::code::code_view;
 use pipelab_core::patterns::event_sourcing::scenario::{Handled, Outcome, SnapshotOutcome};
 use pipelab_core::patterns::event_sourcing::view::{
-    as_of, event_row, mismatch, order_detail, EventRow,
+    as_of, event_row, mismatch, order_detail, read_cost_sentence, EventRow,
 };
 use pipelab_core::patterns::event_sourcing::{EsView, EventSourcing};
 use pipelab_core::sim::{Scenario, SimTime};
@@ -156,7 +156,7 @@ fn es_svg(v: &EsView, inspect: RwSignal<Option<Inspect>>) -> impl IntoView {
             <rect x="20" y="136" width="340" height="24" rx="4" />
             <text x="26" y="151" class="layer-sub">{format!("snapshot store: {} snapshots · {}{}", count(v.totals.snapshots), snap_line, if v.crash_armed { " · a crash is armed" } else { "" })}</text>
         </g>
-        <text x="20" y="176" class="axis-label">"events read by the last load:"</text>
+        <text x="20" y="176" class="axis-label">"events the last command's load read (before its append):"</text>
         {bar(182.0, "from the newest snapshot", cost.snapshot, "cost snap")}
         {bar(194.0, "whole stream (no snapshots)", cost.stream, "cost stream")}
         {bar(206.0, "the note's full scan", cost.scan, "cost scan")}
@@ -279,9 +279,7 @@ fn OrderPanel(sim: Sim<EventSourcing>, view: Memo<EsView>) -> impl IntoView {
                             <div>
                                 <h3>"Fold (loaded now)"</h3>
                                 <p data-testid="order-state">{state_text(&d.state)}</p>
-                                <p class="hint">{format!(
-                                    "A load reads {} event{} after the newest snapshot, {} without snapshots, {} with the note's full scan.",
-                                    d.read_snapshot, if d.read_snapshot == 1 { "" } else { "s" }, d.read_stream, count(d.read_scan))}</p>
+                                <p class="hint" data-testid="order-read-cost">{view.with(|v| read_cost_sentence(d, v.handled.last()))}</p>
                             </div>
                         </div>
                     }.into_any()

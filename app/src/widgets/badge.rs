@@ -1,6 +1,7 @@
 //! Ground-truth badges: correct / wrong by N / pending, against truth so far or final truth.
 
 use leptos::prelude::*;
+use pipelab_core::format::money as dollars;
 
 /// What a computed answer is compared against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,12 +21,23 @@ pub enum Truth {
     Pending,
 }
 
+/// A difference in cents as money with its sign: `+$771.65`, `-$0.05`.
+pub fn signed_money(cents: i64) -> String {
+    format!(
+        "{}{}",
+        if cents < 0 { "-" } else { "+" },
+        dollars(cents.saturating_abs())
+    )
+}
+
 /// `truth-<metric>` (PAGE-CONTRACT.md): says its state in words, not colour alone. On a
-/// compare page `side` (`a` / `b`) makes it `a-truth-<metric>`.
+/// compare page `side` (`a` / `b`) makes it `a-truth-<metric>`. With `money` the
+/// difference (in cents) reads as money; `data-delta` stays the number of cents.
 #[component]
 pub fn TruthBadge(
     metric: &'static str,
     #[prop(optional)] side: Option<&'static str>,
+    #[prop(optional)] money: bool,
     scope: TruthScope,
     #[prop(into)] truth: Signal<Truth>,
 ) -> impl IntoView {
@@ -61,9 +73,25 @@ pub fn TruthBadge(
         >
             {move || match truth.get() {
                 Truth::Correct => format!("✓ correct {scope_text}"),
+                Truth::Wrong(d) if money => {
+                    format!("✗ wrong by {} {scope_text}", signed_money(d))
+                }
                 Truth::Wrong(d) => format!("✗ wrong by {d:+} {scope_text}"),
                 Truth::Pending => format!("… pending ({scope_text})"),
             }}
         </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 22 (newcomer): the CQRS badges said "wrong by +77165" (cents, no unit).
+    #[test]
+    fn a_money_difference_reads_as_money_with_its_sign() {
+        assert_eq!(signed_money(77_165), "+$771.65");
+        assert_eq!(signed_money(-5), "-$0.05");
+        assert_eq!(signed_money(-123_456_789), "-$1,234,567.89");
     }
 }

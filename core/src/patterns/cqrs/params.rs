@@ -1,6 +1,7 @@
 //! CQRS parameters: the run length, the order workload, how often the projectors run and
-//! how many events each run applies, how a client reads after its own write, whether the
-//! projection is idempotent, and the note's pitfall (two different topics).
+//! how many events each run applies, how the write side publishes its events (a
+//! transactional outbox, or a save then a send), how a client reads after its own write,
+//! whether the projection is idempotent, and the note's pitfall (two different topics).
 
 use crate::orders::GenParams;
 use crate::sim::params::{parse_choice, parse_float, parse_int, parse_on_off};
@@ -30,6 +31,11 @@ const READS: &[(&str, &str)] = &[
 ];
 
 const ON_OFF: &[(&str, &str)] = &[("on", "on"), ("off", "off")];
+
+const PUBLISH: &[(&str, &str)] = &[
+    ("outbox", "transactional outbox + relay"),
+    ("direct", "save, then send (a dual write)"),
+];
 
 pub(crate) const SPECS: &[ParamSpec] = &[
     ParamSpec {
@@ -75,6 +81,12 @@ pub(crate) const SPECS: &[ParamSpec] = &[
         kind: ParamKind::Int { min: 1, max: 10_000 },
     },
     ParamSpec {
+        name: "publish",
+        label: "Publish events",
+        help: "How the command side gets an event to Kafka. Outbox: the new state and an outbox row commit in one database transaction and a relay sends the row afterwards, so a crash can delay an event but never lose it. Direct: save to the database, then send to Kafka: two writes, and a crash between them loses the event.",
+        kind: ParamKind::Choice(PUBLISH),
+    },
+    ParamSpec {
         name: "reads",
         label: "Read after write",
         help: "How a client reads its own order right after writing it: at once (it may see old data), or waiting for the version it wrote, or for its position token.",
@@ -83,7 +95,7 @@ pub(crate) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "idempotent",
         label: "Idempotent projection",
-        help: "Each read model remembers the last log position it applied and skips anything at or before it, so a redelivered event changes nothing.",
+        help: "Each read model stores the next log position it will apply (in Kafka: one offset per partition), committed with its rows, and skips a redelivered event below it, so a redelivery changes nothing.",
         kind: ParamKind::Choice(ON_OFF),
     },
 ];
@@ -106,6 +118,8 @@ pub struct CqrsParams {
     pub batch: u64,
     pub reads: ReadMode,
     pub idempotent: bool,
+    /// Events reach the log through a transactional outbox (else: save, then send).
+    pub outbox: bool,
     pub split_topics: bool,
 }
 
@@ -121,6 +135,7 @@ impl Default for CqrsParams {
             batch: 8,
             reads: ReadMode::Immediate,
             idempotent: true,
+            outbox: true,
             split_topics: false,
         }
     }
@@ -151,6 +166,7 @@ impl Params for CqrsParams {
             }
             .to_string(),
             "idempotent" => if self.idempotent { "on" } else { "off" }.to_string(),
+            "publish" => if self.outbox { "outbox" } else { "direct" }.to_string(),
             PITFALL_TOPICS => if self.split_topics { "on" } else { "off" }.to_string(),
             _ => return None,
         })
@@ -178,6 +194,7 @@ impl Params for CqrsParams {
                 }
             }
             "idempotent" => self.idempotent = parse_choice(spec, value)? == "on",
+            "publish" => self.outbox = parse_choice(spec, value)? == "outbox",
             _ => return Err(ParamError::new(field, "is not a parameter of this page")),
         }
         Ok(())
@@ -211,6 +228,7 @@ mod tests {
         let mut p = CqrsParams::default();
         p.set("reads", "token").unwrap();
         p.set("idempotent", "off").unwrap();
+        p.set("publish", "direct").unwrap();
         p.set(PITFALL_TOPICS, "on").unwrap();
         let mut q = CqrsParams::default();
         for s in CqrsParams::specs() {
@@ -219,6 +237,8 @@ mod tests {
         q.set(PITFALL_TOPICS, "on").unwrap();
         assert_eq!(p, q);
         assert!(p.set("reads", "eventually").is_err());
+        assert!(p.set("publish", "maybe").is_err());
+        assert!(!p.outbox);
         assert_eq!(p.set("batch", "0").unwrap_err().field, "batch");
         assert!(p.validate().is_empty());
     }

@@ -1,7 +1,15 @@
 //! The CQRS state machine. Each step a client sends a command: the write model checks it
-//! against the order's state and appends the event to the log; the client then reads its
+//! against the order's state, commits the new state and gets the event into the log —
+//! through a transactional outbox (the state and an outbox row in one commit, a relay
+//! sending the row) or directly (save, then send: two writes). The client then reads its
 //! order back from the orders-by-user read model. Every `poll` steps each projector applies
 //! up to `batch` events from the log, so the read side lags the write side.
+//!
+//! The log is one partition: a position here is an offset in that partition (a keyed,
+//! multi-partition topic has one such sequence per partition; the listing keeps one
+//! position per partition). It keeps every event (unlimited retention), which a rebuild
+//! from position 0 needs: the crash-projector narration says what Kafka's default
+//! retention or a compacted topic would leave of it.
 
 use crate::format::{count, duration_ms};
 use crate::oracle::orders::PrefixTruth;
@@ -25,6 +33,8 @@ pub const BURST_STEPS: u64 = 40;
 pub const BURST_EXTRA: u32 = 6;
 /// A waiting read gives up after this many steps.
 pub const READ_TIMEOUT_STEPS: u64 = 60;
+/// Kafka's default `retention.ms` (7 days), for the rebuild's narration.
+pub const KAFKA_DEFAULT_RETENTION_MS: i64 = 7 * 86_400_000;
 const SAMPLES: u64 = 400;
 
 /// One event in the log (its position is its index).
@@ -65,12 +75,35 @@ pub struct ReadAnswer {
     pub result: ReadResult,
 }
 
+/// Where an accepted command's event went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Published {
+    /// In the log at this position (the client's position token).
+    Logged(u64),
+    /// Committed with its outbox row; the relay sends it when the process is back.
+    Outbox,
+    /// Saved in the write database, never sent: the process died between the two writes.
+    Lost,
+}
+
+impl Published {
+    /// The log position, if the event is in the log.
+    pub fn position(self) -> Option<u64> {
+        match self {
+            Published::Logged(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
 /// A command handled by the write model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Handled {
     pub order: OrderId,
     pub command: Command,
-    pub result: Result<u64, Rejection>,
+    pub result: Result<Published, Rejection>,
+    /// Its process died between the commit and the send (the crash fault).
+    pub crashed: bool,
 }
 
 /// Read-after-write statistics.
@@ -96,6 +129,9 @@ pub struct Last {
     pub reapplied: [u64; 2],
     pub answers: Vec<ReadAnswer>,
     pub fault: Option<String>,
+    /// Events the relay sent from the outbox at the start of the step (left by a crash),
+    /// as `(first position, count)`.
+    pub relayed: Option<(u64, u64)>,
 }
 
 /// The scenario.
@@ -112,11 +148,25 @@ pub struct Cqrs {
     reads: ReadStats,
     rejected: u64,
     burst_left: u64,
+    /// Outbox rows committed and not yet sent (oldest first).
+    outbox: Vec<LogEvent>,
+    /// The next accepted payment's process dies between its commit and its send.
+    crash_armed: bool,
+    /// The process crashed this step: its relay sends nothing until the next step.
+    relay_down: bool,
+    crashes: u64,
+    /// Events committed by the write side that never reached the log (direct sends only).
+    lost: u64,
     samples: PVec<Sample>,
     window: (u64, u64, u64),
-    /// The oracle's fold of the whole log, and of the log up to each projector's position.
+    /// The oracle's fold of every event the write side committed (the log's events, those
+    /// waiting in the outbox and those lost), and of the log up to each projector's
+    /// position.
     truth_head: PrefixTruth,
     truth_at: [PrefixTruth; 2],
+    /// Log positions fed to each `truth_at` (an event the oracle refuses — a log that
+    /// lost an event — is still passed over).
+    truth_fed: [u64; 2],
     last: Last,
     steps: u64,
 }
@@ -135,7 +185,12 @@ pub(crate) const FAULTS: &[FaultSpec] = &[
     FaultSpec {
         kind: "crash-projector",
         label: "Crash the projectors",
-        help: "Both projectors crash and their read models are lost: they are rebuilt by replaying the log from position 0, in batches, while reads see old data.",
+        help: "Both projectors crash and their read models are lost: they are rebuilt by replaying the log from position 0, in batches, while reads see old data. This needs the log to keep every event; Kafka's default retention deletes events after 7 days and a compacted topic keeps only each order's newest event, and then a replay from 0 rebuilds wrong models.",
+    },
+    FaultSpec {
+        kind: "crash-before-send",
+        label: "Crash between the two writes",
+        help: "The next accepted payment's process dies right after its database commit, before the event reaches Kafka. Save-then-send loses the event: the write model has the payment, the log and the read models never will. With the outbox the event committed with the state; the relay sends it when the process is back, a step later.",
     },
     FaultSpec {
         kind: "duplicates",
@@ -157,7 +212,7 @@ const PRESETS: &[Preset] = &[
         seed: 4,
         params: &[("poll", "10"), ("batch", "20")],
         faults: &[],
-        step: 120,
+        step: 125,
     },
     Preset {
         name: "wait-version",
@@ -194,6 +249,15 @@ const PRESETS: &[Preset] = &[
         params: &[("idempotent", "off")],
         faults: &[(200, "duplicates")],
         step: 210,
+    },
+    Preset {
+        name: "dual-write",
+        label: "Save, then send: a crash loses a payment",
+        description: "Events are saved, then sent to Kafka. At step 20 the next payment's process dies between the two writes: the write model has the payment, the log never gets it, and the read models stay short of it for good (the final-truth badges). Switch Publish events to the outbox: the same crash only delays the event by a step.",
+        seed: 3,
+        params: &[("publish", "direct")],
+        faults: &[(20, "crash-before-send")],
+        step: 60,
     },
     Preset {
         name: "split-topics",
@@ -254,6 +318,21 @@ impl Cqrs {
     pub fn truth_at(&self, m: Model) -> &PrefixTruth {
         &self.truth_at[m as usize]
     }
+    /// Outbox rows committed and not sent yet.
+    pub fn outbox(&self) -> &[LogEvent] {
+        &self.outbox
+    }
+    pub fn crash_armed(&self) -> bool {
+        self.crash_armed
+    }
+    /// Crashes between a commit and its send so far.
+    pub fn crashes(&self) -> u64 {
+        self.crashes
+    }
+    /// Events the write side committed that never reached the log.
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
     /// Events the projector has not applied yet.
     pub fn lag(&self, m: Model) -> u64 {
         (self.log.len() as u64).saturating_sub(self.projector(m).next)
@@ -263,6 +342,8 @@ impl Cqrs {
     /// without new commands. With the note's two topics nothing ever arrives.
     pub fn drained(&self) -> Cqrs {
         let mut s = self.clone();
+        s.relay_down = false;
+        s.relay();
         let mut guard = 0u64;
         while (s.lag(Model::ByUser) > 0 || s.lag(Model::RevenueByDay) > 0)
             && !s.params.split_topics
@@ -278,23 +359,57 @@ impl Cqrs {
         START_MS + self.steps as i64 * STEP_MS
     }
 
-    /// The write model handles one command; an accepted one is appended to the log.
+    /// The relay sends every outbox row, oldest first; returns `(first position, count)`.
+    fn relay(&mut self) -> Option<(u64, u64)> {
+        if self.relay_down || self.outbox.is_empty() {
+            return None;
+        }
+        let first = self.log.len() as u64;
+        let n = self.outbox.len() as u64;
+        for e in self.outbox.drain(..) {
+            self.log.push(e);
+        }
+        Some((first, n))
+    }
+
+    /// The write model handles one command: an accepted one commits the new state and its
+    /// event reaches the log (through the outbox and the relay, or by a direct send) — or,
+    /// after a crash between the two writes, waits in the outbox or is lost.
     fn command(&mut self) -> Handled {
         let write = &self.write;
         let (order, command) = self.gen.next(|o| write.get(o as usize));
         let state = self.write.get(order as usize);
+        let mut crashed = false;
         let result = decide(&state, &command).map(|body| {
-            let pos = self.log.len() as u64;
             let e = LogEvent {
                 order,
                 body,
                 at_ms: self.now_ms(),
             };
+            // The commit: the write model's new state (and, with the outbox, its row).
             feed(&mut self.truth_head, &e);
-            self.log.push(e);
             self.write
                 .update(order as usize, |s| *s = evolve(&state, &body));
-            pos
+            let crash = self.crash_armed && matches!(body, EventBody::Paid { .. });
+            if crash {
+                self.crash_armed = false;
+                self.crashes += 1;
+                self.relay_down = true;
+                crashed = true;
+            }
+            if self.params.outbox {
+                self.outbox.push(e);
+                match self.relay() {
+                    Some((first, n)) => Published::Logged(first + n - 1),
+                    None => Published::Outbox,
+                }
+            } else if crash {
+                self.lost += 1;
+                Published::Lost
+            } else {
+                self.log.push(e);
+                Published::Logged(self.log.len() as u64 - 1)
+            }
         });
         if result.is_err() {
             self.rejected += 1;
@@ -303,6 +418,7 @@ impl Cqrs {
             order,
             command,
             result,
+            crashed,
         }
     }
 
@@ -328,11 +444,13 @@ impl Cqrs {
             skipped[i] = p.duplicates_skipped - before.0;
             reapplied[i] = p.duplicates_applied - before.1;
             let t = &mut self.truth_at[i];
-            while t.events < p.next {
-                match self.log.get(t.events as usize) {
+            let fed = &mut self.truth_fed[i];
+            while *fed < p.next {
+                match self.log.get(*fed as usize) {
                     Some(e) => feed(t, e),
                     None => break,
                 }
+                *fed += 1;
             }
         }
         (applied, skipped, reapplied)
@@ -430,10 +548,16 @@ impl Scenario for Cqrs {
             reads: ReadStats::default(),
             rejected: 0,
             burst_left: 0,
+            outbox: Vec::new(),
+            crash_armed: false,
+            relay_down: false,
+            crashes: 0,
+            lost: 0,
             samples: PVec::new(),
             window: (0, 0, 0),
             truth_head: PrefixTruth::new(),
             truth_at: [PrefixTruth::new(), PrefixTruth::new()],
+            truth_fed: [0, 0],
             last: Last::default(),
             steps: 0,
         })
@@ -446,6 +570,9 @@ impl Scenario for Cqrs {
     fn step(&mut self) {
         self.steps += 1;
         let mut last = Last::default();
+        // A crashed process is back: its relay first sends what the outbox kept.
+        self.relay_down = false;
+        last.relayed = self.relay();
         let extra = if self.burst_left > 0 {
             self.burst_left -= 1;
             BURST_EXTRA
@@ -454,9 +581,10 @@ impl Scenario for Cqrs {
         };
         for i in 0..=extra {
             let h = self.command();
-            // The first client of the step reads its order back right after writing it.
+            // The first client of the step reads its order back right after writing it
+            // (a client whose process died got no answer, and no token).
             if i == 0 {
-                if let Ok(pos) = h.result {
+                if let Ok(Published::Logged(pos)) = h.result {
                     self.reads.issued += 1;
                     self.pending.push(PendingRead {
                         order: h.order,
@@ -489,12 +617,25 @@ impl Scenario for Cqrs {
                     p.rebuild();
                 }
                 self.truth_at = [PrefixTruth::new(), PrefixTruth::new()];
+                self.truth_fed = [0, 0];
                 format!(
-                    "Both projectors crash and lose their read models. They restart from log position 0 and replay {} events, {} per run every {}.",
+                    "Both projectors crash and lose their read models. They restart from log position 0 and replay {} events, {} per run every {}. {}",
                     count(self.log.len() as u64),
                     self.params.batch,
-                    steps_text(self.params.poll_steps)
+                    steps_text(self.params.poll_steps),
+                    retention_sentence(self)
                 )
+            }
+            "crash-before-send" => {
+                if self.crash_armed {
+                    return Err("a crash is already waiting for the next payment".into());
+                }
+                self.crash_armed = true;
+                if self.params.outbox {
+                    "The next accepted payment's process will die right after its database commit. With the outbox its event committed with the new state: the relay will send it when the process is back.".to_string()
+                } else {
+                    "The next accepted payment's process will die right after its database commit, before its send to Kafka: the write database will have the payment and the log never will.".to_string()
+                }
             }
             "duplicates" => {
                 let mut n = 0;
@@ -547,7 +688,7 @@ impl Scenario for Cqrs {
     }
 
     fn notable_means() -> &'static str {
-        "a stale read, a read that timed out, a skipped or re-applied duplicate, or a fault"
+        "a stale read, a read that timed out, a skipped or re-applied duplicate, a crash between the two writes, the relay catching up, or a fault"
     }
 
     fn narrate(&self) -> String {
@@ -557,6 +698,10 @@ impl Scenario for Cqrs {
     fn is_notable(&self) -> bool {
         let l = &self.last;
         l.fault.is_some()
+            || l.relayed.is_some()
+            || l.handled
+                .iter()
+                .any(|h| matches!(h.result, Ok(Published::Outbox | Published::Lost)))
             || l.skipped.iter().chain(&l.reapplied).any(|n| *n > 0)
             || l.answers
                 .iter()
@@ -603,6 +748,34 @@ pub fn answer_sentence(a: &ReadAnswer) -> String {
     }
 }
 
+/// What the rebuild's replay from position 0 assumes, and what a real topic's retention
+/// or compaction would leave of it at this step.
+fn retention_sentence(s: &Cqrs) -> String {
+    let now = s.now_ms();
+    let cutoff = now - KAFKA_DEFAULT_RETENTION_MS;
+    // The log is in time order: count the events older than the cutoff.
+    let (mut lo, mut hi) = (0usize, s.log.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if s.log.get(mid).is_some_and(|e| e.at_ms < cutoff) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let old = lo as u64;
+    let days = KAFKA_DEFAULT_RETENTION_MS / 86_400_000;
+    let steps = KAFKA_DEFAULT_RETENTION_MS / STEP_MS;
+    let retention = if old == 0 {
+        format!("Kafka's default retention (retention.ms, {days} days: {} steps here) would not have deleted any of them yet, but past it a replay from 0 starts at the oldest event kept and the rebuilt models miss everything older", count(steps as u64))
+    } else {
+        format!("with Kafka's default retention (retention.ms, {days} days: {} steps here) the oldest {} of them would already be deleted and the rebuilt models would miss them", count(steps as u64), count(old))
+    };
+    format!(
+        "A replay from 0 needs every event since the first: this log keeps them all (unlimited retention); {retention}; a compacted topic (cleanup.policy=compact) keeps only the newest event of each order key, so a replay would fold last events only. Keep the topic's retention unlimited, or rebuild from a snapshot of the read model plus the events after it."
+    )
+}
+
 fn narrate(s: &Cqrs) -> String {
     let l = &s.last;
     if let Some(f) = &l.fault {
@@ -620,12 +793,41 @@ fn narrate(s: &Cqrs) -> String {
             }
         );
     };
+    let relayed = match l.relayed {
+        Some((first, n)) => format!(
+            "The process is back: its relay sends the {} left in the outbox (event{} {}). ",
+            if n == 1 {
+                "event".to_string()
+            } else {
+                format!("{n} events")
+            },
+            if n == 1 { "" } else { "s from" },
+            count(first + 1)
+        ),
+        None => String::new(),
+    };
     let write = match h.result {
-        Ok(pos) => format!(
+        Ok(Published::Logged(pos)) => format!(
             "{} for order #{} becomes event {} in the log",
             h.command.label(),
             h.order,
             count(pos + 1)
+        ),
+        Ok(Published::Outbox) if h.crashed => format!(
+            "{} for order #{} commits with its outbox row, then the process dies before the relay sends it: nothing is lost, the relay sends it when the process is back (the client got no answer)",
+            h.command.label(),
+            h.order
+        ),
+        Ok(Published::Outbox) => format!(
+            "{} for order #{} commits with its outbox row; the relay is down until the next step",
+            h.command.label(),
+            h.order
+        ),
+        Ok(Published::Lost) => format!(
+            "{} for order #{} is saved in the write database, then the process dies before sending it to Kafka: the event is lost (the write model has it, the log and the read models never will; {} lost so far)",
+            h.command.label(),
+            h.order,
+            count(s.lost)
         ),
         Err(r) => format!(
             "{} for order #{} is refused ({}): no event",
@@ -662,13 +864,32 @@ fn narrate(s: &Cqrs) -> String {
             count(s.lag(Model::RevenueByDay))
         )
     };
+    // The read worth telling: a stale or timed-out one, else the one that waited longest.
     let read = l
         .answers
         .iter()
         .rev()
         .find(|a| !matches!(a.result, ReadResult::Fresh))
-        .or(l.answers.last())
+        .or_else(|| l.answers.iter().max_by_key(|a| a.answered - a.read.issued))
         .map(|a| format!(" Then {}", answer_sentence(a)))
         .unwrap_or_default();
-    format!("{write}{burst}.{projected}{read}")
+    let crashed = l
+        .handled
+        .iter()
+        .skip(1)
+        .find(|x| x.crashed)
+        .map(|x| match x.result {
+            Ok(Published::Lost) => format!(
+                " In the burst, {} for order #{} is saved and lost: its process died before the send.",
+                x.command.label(),
+                x.order
+            ),
+            _ => format!(
+                " In the burst, {} for order #{} commits with its outbox row and its process dies before the relay sends it; it waits there, with the burst's later events, until the next step.",
+                x.command.label(),
+                x.order
+            ),
+        })
+        .unwrap_or_default();
+    format!("{relayed}{write}{burst}.{crashed}{projected}{read}")
 }

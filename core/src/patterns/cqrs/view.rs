@@ -30,7 +30,8 @@ pub struct ProjectorView {
     pub rebuilds: u64,
     /// Money in the model (spent over all customers / revenue over all days), cents.
     pub money: i64,
-    /// The oracle's money at the projector's position, and over the whole log.
+    /// The oracle's money at the projector's position, and over every event the write
+    /// side committed.
     pub truth_at: i64,
     pub truth_head: i64,
 }
@@ -60,6 +61,16 @@ pub struct CqrsView {
     pub mode: ReadMode,
     pub idempotent: bool,
     pub split_topics: bool,
+    /// Events reach the log through the outbox (else: save, then send).
+    pub outbox: bool,
+    /// Outbox rows committed and not sent yet.
+    pub outbox_waiting: u64,
+    pub crash_armed: bool,
+    pub crashes: u64,
+    /// Events committed that never reached the log (save-then-send crashes).
+    pub lost: u64,
+    /// The relay's catch-up this step: `(first position, count)`.
+    pub relayed: Option<(u64, u64)>,
     pub handled: Vec<Handled>,
     pub answers: Vec<ReadAnswer>,
     pub projected: [u64; 2],
@@ -101,6 +112,12 @@ impl CqrsView {
             mode: s.params().reads,
             idempotent: s.params().idempotent,
             split_topics: s.params().split_topics,
+            outbox: s.params().outbox,
+            outbox_waiting: s.outbox().len() as u64,
+            crash_armed: s.crash_armed(),
+            crashes: s.crashes(),
+            lost: s.lost(),
+            relayed: last.relayed,
             handled: last.handled.clone(),
             answers: last.answers.clone(),
             projected: last.projected,

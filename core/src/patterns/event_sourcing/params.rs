@@ -33,7 +33,7 @@ pub(crate) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "snapshot",
         label: "Snapshot every (events)",
-        help: "Write an order's state to the snapshot store once this many events were appended since its last snapshot; 0 turns snapshots off.",
+        help: "Write an order's state to the snapshot store once this many events were appended since its last snapshot; 0 turns snapshots off (the note's full scan stores none either).",
         kind: ParamKind::Int { min: 0, max: 1000 },
     },
     ParamSpec {
@@ -65,7 +65,7 @@ pub(crate) const SPECS: &[ParamSpec] = &[
 const PITFALLS: &[PitfallSpec] = &[PitfallSpec {
     name: PITFALL_SCAN,
     label: "The note's get_state: scan the whole log",
-    help: "The note rebuilds one order by looping over every event of every order and keeping its own: the answer is right, but each load reads the whole log, so its cost grows with everything ever written (watch the replay-cost chart), and snapshots cannot help.",
+    help: "The note rebuilds one order by looping over every event of every order and keeping its own: the answer is right, but each load reads the whole log, so its cost grows with everything ever written (watch the replay-cost chart), and it stores no snapshots since it never starts from one.",
 }];
 
 /// Validated event-sourcing parameters.

@@ -381,7 +381,12 @@ impl EventSourcing {
                     version: state.version,
                     schema,
                 };
-                let every = self.params.snapshot_every;
+                // The note's scan never starts from a snapshot, so it stores none.
+                let every = if self.params.uses_snapshots() {
+                    self.params.snapshot_every
+                } else {
+                    0
+                };
                 let since =
                     state.version - self.store.latest_snapshot(order).map_or(0, |s| s.version);
                 if every > 0 && since >= every {
@@ -518,6 +523,9 @@ impl Scenario for EventSourcing {
             "crash-snapshot" => {
                 if self.params.snapshot_every == 0 {
                     return Err("snapshots are off (snapshot every 0 events): there is no snapshot to crash before".into());
+                }
+                if !self.params.uses_snapshots() {
+                    return Err("the note's full scan stores no snapshots: there is no snapshot to crash before".into());
                 }
                 if self.crash_armed {
                     return Err("a crash is already waiting for the next snapshot".into());

@@ -1,6 +1,7 @@
 //! What the event-sourcing page draws: the log's newest events, the order the last command
 //! touched (its events beside its fold), totals, and the replay cost over time.
 
+use crate::format::count;
 use crate::oracle::orders::{Ledger, OrderFold};
 use crate::orders::domain::OrderId;
 use crate::orders::{Command, OrderState};
@@ -151,6 +152,28 @@ pub fn order_detail(s: &EventSourcing, order: OrderId) -> OrderDetail {
     }
 }
 
+/// The order panel's sentence on what a load reads. One convention with the picture's
+/// bars, the narration and the replay-cost chart: the events the last command's load read,
+/// counted before its append (its own event is not read). An order the last command did
+/// not touch has no such load: the sentence then prices a load made now, and says so.
+pub fn read_cost_sentence(d: &OrderDetail, last: Option<&Handled>) -> String {
+    let events = |n: u64| format!("{} event{}", count(n), if n == 1 { "" } else { "s" });
+    match last.filter(|h| h.order == d.order) {
+        Some(h) => format!(
+            "The last command's load of this order, before its append, read {} after the newest snapshot, {} without snapshots and {} with the note's full scan (the picture's bars).",
+            events(h.cost.snapshot),
+            events(h.cost.stream),
+            events(h.cost.scan)
+        ),
+        None => format!(
+            "A load of this order now would read {} after the newest snapshot, {} without snapshots and {} with the note's full scan.",
+            events(d.read_snapshot as u64),
+            events(d.read_stream as u64),
+            events(d.read_scan)
+        ),
+    }
+}
+
 /// Newest events shown in the picture.
 pub const RECENT: u64 = 16;
 
@@ -197,5 +220,54 @@ impl EsView {
                 .collect(),
             samples: s.samples().clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patterns::event_sourcing::EsParams;
+    use crate::sim::Scenario;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Issue 22 (newcomer): the picture's bars said "3 / 33 / 559" (the last command's load,
+    /// before its append) while the order panel said "4 / 34 / 560" (a load made after it)
+    /// for the same order. The panel now gives the bars' numbers for the last command's
+    /// order and says which load they count; the old panel's numbers are one event more.
+    #[test]
+    fn the_order_panel_counts_the_load_the_picture_shows() {
+        let mut s = EventSourcing::new(&EsParams::default(), 42).unwrap();
+        let mut checked = 0;
+        for _ in 0..600 {
+            s.step();
+            let Some(h) = s.last().handled.last().copied() else {
+                continue;
+            };
+            let d = order_detail(&s, h.order);
+            let text = read_cost_sentence(&d, Some(&h));
+            let bars = format!(
+                "read {} event{} after the newest snapshot, {} event{} without snapshots and {} event{} with",
+                h.cost.snapshot,
+                if h.cost.snapshot == 1 { "" } else { "s" },
+                h.cost.stream,
+                if h.cost.stream == 1 { "" } else { "s" },
+                count(h.cost.scan),
+                if h.cost.scan == 1 { "" } else { "s" },
+            );
+            assert!(text.contains(&bars), "{text} / {bars}");
+            assert!(text.contains("before its append"));
+            if matches!(h.outcome, super::super::scenario::Outcome::Appended { .. }) {
+                // What the old panel printed: a load after the append, one more event.
+                assert_eq!(d.read_stream as u64, h.cost.stream + 1);
+                assert_eq!(d.read_scan, h.cost.scan + 1);
+                checked += 1;
+            }
+            let other = read_cost_sentence(&d, None);
+            assert!(other.starts_with("A load of this order now would read"));
+            let stream = count(d.read_stream as u64);
+            assert!(other.contains(&format!(", {stream} event")), "{other}");
+        }
+        assert!(checked > 100);
     }
 }
