@@ -6,6 +6,7 @@ engines in the test suite" stays open until NOT_YET is empty."""
 from conftest import MANIFEST
 
 CHECKED = {
+    "cdc": "test_cdc.py (connector JSON and worker properties against Debezium 2.7 / Kafka Connect 3.7 option lists; PostgreSQL 15: source setup, Debezium-shaped events from real transactions through the sink's MERGE/upsert with tombstones and redeliveries, the note's after.id key, the poll's late commit and tie on two real transactions; the note's Python handler)",
     "cqrs": "test_cqrs.py (fake Kafka consumer shaped like kafka-python, read and write models on PostgreSQL 15: outbox and dual write under a crash, per-partition positions and tokens, redelivery, rebuild vs retention/compaction, the note's two topics)",
     "event-sourcing": "test_event_sourcing.py (PostgreSQL 15 + psycopg2: DDL, append with expected version, handler, upcast, snapshots and the crash before one, conflict and retry on two connections, subscriber vs in-flight writer)",
     "partitioning": "test_partitioning.py (PostgreSQL 15: DDL, inserts, the note's error, EXPLAIN)",
@@ -24,7 +25,6 @@ NOT_YET = {
     "lakehouse": "Spark SQL on a table format: needs the Delta/Iceberg decision of issue 22",
     "caching": "redis-py on Redis 7: next",
     "compare/invalidate-vs-write-through": "as caching",
-    "cdc": "Debezium options list and MERGE on PostgreSQL 15: next",
     "contracts": "Pydantic v2 on the simulation's records: next",
 }
 

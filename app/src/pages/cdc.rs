@@ -38,8 +38,9 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("partition key", "The message key the producer hashes to choose a partition. Kafka keeps order within a partition only, so a row's events must share a key."),
     ("at-least-once", "Every event arrives, some more than once: after a restart, whatever was produced or applied since the last saved position comes again."),
     ("idempotent MERGE", "Applying an event twice (or an older one late) changes nothing: each row keeps the LSN it came from and only newer events are applied."),
-    ("tombstone", "A deleted row kept as a marker with its delete's LSN, so a late older event cannot bring the row back."),
-    ("query-based CDC", "Polling the table for rows whose updated_at moved since the last poll. Simple, but it sees only each row's latest state and never a delete."),
+    ("tombstone", "In Kafka, a message with the row's key and a null value. Debezium sends one after each delete event (tombstones.on.delete, on by default) so log compaction can drop the key; a sink must skip it, and a handler that reads event['op'] crashes on it."),
+    ("deleted marker", "The sink keeps a deleted row as a marker with its delete's LSN, so a late older event cannot bring the row back."),
+    ("query-based CDC", "Polling the table for rows whose updated_at is past the last poll's. Simple, but it sees only each row's latest state, never a delete, and misses a row whose transaction commits after a poll with an earlier updated_at (now() is the transaction's start)."),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -298,7 +299,7 @@ fn questions(sim: Sim<Cdc>) -> Vec<Question> {
                 Last::Restart { rewound, snapshot_again } => {
                     let pick = if *rewound == 0 { 0 } else if *rewound < 50 { 1 } else { 2 };
                     (pick, format!(
-                        "On a copy of this run: {} events would be produced again{}. The connector saves its position every {} ms; everything produced since the last save comes again, and the guarded MERGE skips it.",
+                        "On a copy of this run: {} events would be produced again{}. The Kafka Connect worker flushes the connector's position (the LSN) every {} ms; everything produced since the last flush comes again, and the guarded MERGE skips it.",
                         count(*rewound),
                         if *snapshot_again { " — the snapshot was not finished, so it starts over" } else { "" },
                         s.params().flush_ms
@@ -325,8 +326,8 @@ fn questions(sim: Sim<Cdc>) -> Vec<Question> {
         Question {
             id: "polling",
             prompt: "Query-based CDC polls SELECT … WHERE updated_at > :last. Which changes can it never deliver?".into(),
-            choices: vec!["Inserts made just before a poll".into(), "Deletes, and updates overwritten before the next poll".into(), "Nothing, if it polls often enough".into()],
-            answer: Callback::new(|()| (1, "A deleted row is gone from the table, so no query returns it; a row changed twice between polls is read once, in its latest state. Polling faster shrinks the second kind, never the first (unless deletes become soft deletes with updated_at). Compare the poller's missed counts with the oracle's badge.".into())),
+            choices: vec!["Inserts made just before a poll".into(), "Deletes, updates overwritten before the next poll, and rows whose transaction commits after a poll with an earlier updated_at".into(), "Nothing, if it polls often enough".into()],
+            answer: Callback::new(|()| (1, "A deleted row is gone from the table, so no query returns it; a row changed twice between polls is read once, in its latest state. Polling faster shrinks the second kind, never the first (unless deletes become soft deletes with updated_at); and since updated_at = now() is the transaction's start, a slow transaction that commits after a poll has an updated_at behind it and is skipped for good. Compare the poller's missed counts with the oracle's badge.".into())),
         },
         Question {
             id: "after-id",

@@ -1,7 +1,9 @@
 //! Ground truth for CDC from the source's history alone: the table after the first `n`
 //! changes (a fold of the records, nothing else), and which changes polling every `poll`
-//! ms can ever see — a change is seen iff it is not a delete and no later change of the
-//! same row commits by the next poll. No WAL, topic, connector or sink is consulted.
+//! ms with `updated_at > :last_poll` (the largest `updated_at` copied so far) can ever
+//! see. A change is seen iff it is not a delete, no later change of the same row commits
+//! by the next poll, and its `updated_at` (its transaction's start) is above the largest
+//! `updated_at` seen by the polls before. No WAL, topic, connector or sink is consulted.
 
 use crate::patterns::cdc::feed::{Feed, Op, Record, Row, NONE};
 use std::ops::Range;
@@ -58,13 +60,19 @@ pub struct PollTruth {
     pub captured: u64,
     pub missed_deletes: u64,
     pub missed_overwritten: u64,
+    /// Committed after a poll whose watermark was already above their `updated_at`.
+    pub missed_late: u64,
+    /// Likewise with an `updated_at` equal to that watermark.
+    pub missed_tied: u64,
     /// Per id: the record of the newest row version polling has copied (the row before
     /// the run if none; [`NONE`] if it never had one).
     pub copied: Vec<u32>,
 }
 
-/// The backward walk over the judged changes that decides, change by change, whether a
-/// poll saw it (shared by [`polling`] and [`Check`]).
+/// The two walks over the judged changes that decide, change by change, whether a poll
+/// saw it (shared by [`polling`] and [`Check`]): backwards, which changes a later change
+/// of their row overwrote by the next poll; then forwards, poll window by poll window,
+/// the watermark each poll compared with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct PollWalk {
     first: usize,
@@ -72,10 +80,17 @@ struct PollWalk {
     gap_us: u64,
     /// Per id, the next record of that row met so far (walking backwards).
     next_of_row: Vec<u32>,
+    /// Bit `k - 1`: change `k` was overwritten before the poll after it.
+    overwritten: Vec<u64>,
+    /// The watermark the current window's poll compares with, the largest `updated_at`
+    /// captured in the window so far, and the window's poll time.
+    watermark: u64,
+    window_max: u64,
+    window: u64,
 }
 
 impl PollWalk {
-    /// The walk after change `n`, and the record range it judges (walked from the end).
+    /// The walk after change `n`, and the record range it judges.
     fn new(feed: &Feed, n: u64, poll_us: u64) -> (Self, u64, Range<usize>) {
         let poll_us = poll_us.max(1);
         let gap_us = feed.gap_us().max(1);
@@ -88,36 +103,86 @@ impl PollWalk {
         };
         let first = feed.initial() as usize;
         let end = (first + judged as usize).min(feed.len());
+        // The poller starts from a full copy of the rows before the run: its watermark is
+        // their largest updated_at.
+        let watermark = (0..feed.initial())
+            .map(|i| feed.updated_ms(i))
+            .max()
+            .unwrap_or(0);
         let walk = PollWalk {
             first,
             poll_us,
             gap_us,
             next_of_row: Vec::new(),
+            overwritten: vec![0; (end - first.min(end)).div_ceil(64)],
+            watermark,
+            window_max: watermark,
+            window: 0,
         };
         (walk, judged, first.min(end)..end)
     }
 
-    /// Judges record `i` (every later judged record already walked): counted into `t`;
-    /// `true` if a poll copied it.
-    fn judge(&mut self, t: &mut PollTruth, i: usize, r: &Record) -> bool {
+    fn commit(&self, k: u64) -> u64 {
+        k * self.gap_us
+    }
+
+    /// The poll that first sees change `k`: the first poll at or after its commit.
+    fn poll_at(&self, k: u64) -> u64 {
+        self.commit(k).div_ceil(self.poll_us) * self.poll_us
+    }
+
+    /// Walking backwards: notes whether record `i` (every later judged record already
+    /// walked) was overwritten by its row's next change before its poll.
+    fn back(&mut self, i: usize, r: &Record) {
         let slot = r.id as usize;
         if self.next_of_row.len() <= slot {
             self.next_of_row.resize(slot + 1, NONE);
         }
-        let commit = |k: u64| k * self.gap_us;
         let k = (i - self.first) as u64 + 1;
-        let poll_at = commit(k).div_ceil(self.poll_us) * self.poll_us;
         let next = self.next_of_row[slot];
         let overwritten =
-            next != NONE && commit((next as usize - self.first) as u64 + 1) <= poll_at;
+            next != NONE && self.commit((next as usize - self.first) as u64 + 1) <= self.poll_at(k);
         self.next_of_row[slot] = i as u32;
+        if overwritten {
+            let b = (k - 1) as usize;
+            if let Some(w) = self.overwritten.get_mut(b / 64) {
+                *w |= 1 << (b % 64);
+            }
+        }
+    }
+
+    /// Walking forwards (after the backward walk): judges record `i` (every earlier
+    /// judged record already judged), counted into `t`; `true` if a poll copied it.
+    fn judge(&mut self, feed: &Feed, t: &mut PollTruth, i: usize, r: &Record) -> bool {
+        let k = (i - self.first) as u64 + 1;
+        let poll_at = self.poll_at(k);
+        if poll_at != self.window {
+            // A new poll: it compares with everything the earlier polls copied.
+            self.watermark = self.window_max;
+            self.window = poll_at;
+        }
+        let b = (k - 1) as usize;
+        let overwritten = self
+            .overwritten
+            .get(b / 64)
+            .is_some_and(|w| w & (1 << (b % 64)) != 0);
         if r.op == Op::Delete {
             t.missed_deletes += 1;
-            false
-        } else if overwritten {
+            return false;
+        }
+        if overwritten {
             t.missed_overwritten += 1;
+            return false;
+        }
+        let updated = feed.updated_ms(i as u32);
+        if updated < self.watermark {
+            t.missed_late += 1;
+            false
+        } else if updated == self.watermark {
+            t.missed_tied += 1;
             false
         } else {
+            self.window_max = self.window_max.max(updated);
             t.captured += 1;
             true
         }
@@ -134,8 +199,11 @@ pub fn polling(feed: &Feed, n: u64, poll_us: u64) -> PollTruth {
         judged,
         ..PollTruth::default()
     };
-    for i in range.rev() {
-        seen[i] = walk.judge(&mut t, i, &records[i]);
+    for i in range.clone().rev() {
+        walk.back(i, &records[i]);
+    }
+    for i in range {
+        seen[i] = walk.judge(feed, &mut t, i, &records[i]);
     }
     let mut copied: Vec<u32> = Vec::new();
     for (i, r) in records.iter().enumerate() {
@@ -153,9 +221,9 @@ pub fn polling(feed: &Feed, n: u64, poll_us: u64) -> PollTruth {
 
 /// [`differing`]'s count and [`polling`]'s counts for a run after change `n`, a slice at a
 /// time, so a page can spread a long run's check over several tasks. Its work comes in
-/// units `0..units()`: the judged changes walked backwards, then the source's records
-/// folded forwards, then the ids compared. Units fed in order, in any number of calls,
-/// give the one-pass answers. `copied` is left empty.
+/// units `0..units()`: the judged changes walked backwards, then forwards, then the
+/// source's records folded forwards, then the ids compared. Units fed in order, in any
+/// number of calls, give the one-pass answers. `copied` is left empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Check {
     walk: PollWalk,
@@ -196,7 +264,7 @@ impl Check {
 
     /// All the work, in units.
     pub fn units(&self) -> u64 {
-        self.walk_range.len() as u64 + self.fold_end as u64 + self.id_units
+        2 * self.walk_range.len() as u64 + self.fold_end as u64 + self.id_units
     }
 
     /// Whether every unit is done.
@@ -213,17 +281,23 @@ impl Check {
         }
         let records = feed.records();
         let walked = self.walk_range.len() as u64;
-        let folded = walked + self.fold_end as u64;
+        let judged = 2 * walked;
+        let folded = judged + self.fold_end as u64;
         let end = todo.end.min(self.units());
         while self.done < end {
             let u = self.done;
             if u < walked {
                 let i = self.walk_range.end - 1 - u as usize;
                 if let Some(r) = records.get(i) {
-                    self.walk.judge(&mut self.poll, i, r);
+                    self.walk.back(i, r);
+                }
+            } else if u < judged {
+                let i = self.walk_range.start + (u - walked) as usize;
+                if let Some(r) = records.get(i) {
+                    self.walk.judge(feed, &mut self.poll, i, r);
                 }
             } else if u < folded {
-                let i = (u - walked) as usize;
+                let i = (u - judged) as usize;
                 if let Some(r) = records.get(i) {
                     fold_newest(&mut self.newest, i, r);
                 }
@@ -265,9 +339,12 @@ mod tests {
             "the poll at 100 s runs only as change 1,001 arrives"
         );
         assert_eq!(
-            t.captured + t.missed_deletes + t.missed_overwritten,
+            t.captured + t.missed_deletes + t.missed_overwritten + t.missed_late + t.missed_tied,
             t.judged
         );
+        // Polling every second, slow transactions commit behind the watermark.
+        let fast = polling(&f, 1_000, 1_000_000);
+        assert!(fast.missed_late > 0, "{fast:?}");
         let deletes = f.records()[10..910]
             .iter()
             .filter(|r| r.op == Op::Delete)

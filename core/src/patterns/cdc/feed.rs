@@ -6,6 +6,12 @@
 //! Changes touch recent orders (an order is paid, shipped, refunded or purged soon after
 //! it is placed), as in a real shop — and it keeps the per-row state a checkpoint copies
 //! in a few chunks.
+//!
+//! Each change is one transaction that commits at its step; it began a little earlier
+//! (a few milliseconds, or for one in twenty a slow one of 0.2 to 2 s), and its row's
+//! `updated_at` is `now()`, which PostgreSQL fixes at the start of the transaction. So
+//! `updated_at` follows commit order only roughly: a slow transaction commits with an
+//! `updated_at` older than changes committed before it.
 
 use std::sync::Arc;
 
@@ -23,6 +29,13 @@ pub const START_UNIX_MS: u64 = 1_704_099_600_000;
 pub const FIRST_TX: u64 = 780;
 /// How many of the newest orders a change picks from.
 const RECENT: usize = 32;
+/// One transaction in `SLOW_ONE_IN` is slow.
+const SLOW_ONE_IN: u64 = 20;
+/// A fast transaction runs up to this long before its commit (µs).
+const FAST_TX_US: u64 = 5_000;
+/// A slow transaction runs this long, plus up to `SLOW_TX_SPREAD_US` (µs).
+const SLOW_TX_US: u64 = 200_000;
+const SLOW_TX_SPREAD_US: u64 = 1_800_000;
 
 /// An order's lifecycle status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +108,8 @@ pub struct Feed {
     records: Arc<[Record]>,
     initial: u32,
     gap_us: u64,
+    /// Seeds each transaction's duration (drawn on demand from the change number).
+    tx_seed: u64,
 }
 
 /// The generator's knobs.
@@ -223,6 +238,7 @@ impl Feed {
             records: records.into(),
             initial: mix.rows,
             gap_us: (1_000_000 / mix.rate.max(1) as u64).max(1),
+            tx_seed: crate::hash::bytes_hash(b"cdc.tx", seed),
         }
     }
 
@@ -294,14 +310,36 @@ impl Feed {
         k * self.gap_us
     }
 
-    /// `updated_at` of record `i` in Unix milliseconds (rows from before the run were
-    /// last written a minute apart during the previous day).
+    /// How long change `k`'s transaction ran before it committed (µs): a few
+    /// milliseconds, or for one in [`SLOW_ONE_IN`] 0.2 to 2 s. Drawn from the change
+    /// number alone, so nothing is stored per change.
+    pub fn tx_duration_us(&self, k: u64) -> u64 {
+        let mut rng = Rng::new(self.tx_seed ^ k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        if rng.below(SLOW_ONE_IN) == 0 {
+            SLOW_TX_US + rng.below(SLOW_TX_SPREAD_US + 1)
+        } else {
+            rng.below(FAST_TX_US + 1)
+        }
+    }
+
+    /// Unix milliseconds at which record `i`'s transaction committed (the snapshot's
+    /// start for a row from before the run): the event's `source.ts_ms`.
+    pub fn commit_ms(&self, i: u32) -> u64 {
+        START_UNIX_MS + self.commit_us(self.change_no(i)) / 1_000
+    }
+
+    /// `updated_at` of record `i` in Unix milliseconds: `now()` of its transaction, that
+    /// is when the transaction began, in a `timestamp(3)` column (rows from before the
+    /// run were last written a minute apart during the previous day).
     pub fn updated_ms(&self, i: u32) -> u64 {
         let k = self.change_no(i);
         if k == 0 {
             START_UNIX_MS - (self.initial as u64 - i as u64) * 60_000
         } else {
-            START_UNIX_MS + self.commit_us(k) / 1_000
+            // timestamp(3) rounds the microseconds half up.
+            ((START_UNIX_MS * 1_000 + self.commit_us(k)).saturating_sub(self.tx_duration_us(k))
+                + 500)
+                / 1_000
         }
     }
 
@@ -413,5 +451,29 @@ mod tests {
         assert_eq!(f.change_record(2_001), None);
         assert!(f.updated_ms(49) < START_UNIX_MS && f.updated_ms(50) > START_UNIX_MS);
         assert_eq!(lsn_text(0x1_1A00_0078), "1/1A000078");
+    }
+
+    #[test]
+    fn updated_at_is_the_transactions_start_so_slow_ones_commit_behind_others() {
+        let f = Feed::generate(3, mix());
+        let mut slow = 0;
+        let mut behind = 0;
+        let mut newest = 0;
+        for k in 1..=f.changes() {
+            let i = f.change_record(k).unwrap();
+            let d = f.tx_duration_us(k);
+            assert_eq!(d, f.tx_duration_us(k), "drawn from k alone");
+            assert!(d <= SLOW_TX_US + SLOW_TX_SPREAD_US);
+            slow += u64::from(d >= SLOW_TX_US);
+            // now() in a timestamp(3): the start, rounded to the millisecond.
+            let start_us = START_UNIX_MS * 1_000 + f.commit_us(k) - d;
+            assert_eq!(f.updated_ms(i), (start_us + 500) / 1_000);
+            assert!(f.updated_ms(i) <= f.commit_ms(i) + 1);
+            behind += u64::from(f.updated_ms(i) < newest);
+            newest = newest.max(f.updated_ms(i));
+        }
+        // One in twenty is slow; some commit with an updated_at older than an earlier commit's.
+        assert!((60..=140).contains(&slow), "{slow}");
+        assert!(behind > 0);
     }
 }

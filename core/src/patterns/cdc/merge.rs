@@ -1,7 +1,9 @@
 //! The sink's target table and its MERGE. A row keeps the WAL position (LSN) of the change
 //! it came from; with the guard, an event at or before that position is skipped (a
-//! redelivered duplicate, or an older change arriving late) and a delete leaves a
-//! tombstone holding its position, so a late older change cannot bring the row back.
+//! redelivered duplicate, or an older change arriving late) and a delete keeps the row as
+//! a deleted marker holding its position, so a late older change cannot bring the row
+//! back. (Kafka's tombstones, the null-value messages after a delete, never reach here:
+//! the sink skips them.)
 //! Without the guard (a plain upsert and DELETE) every event is applied as it comes.
 
 use crate::sim::parray::PArray;
@@ -31,6 +33,8 @@ pub enum Outcome {
     NothingToDelete,
     /// The event carried no key (the note's `after.id` of a delete): nothing matched.
     NoKey,
+    /// A tombstone (null value, after a delete's event): nothing to apply, skipped.
+    Tombstone,
 }
 
 impl Outcome {
@@ -43,6 +47,7 @@ impl Outcome {
             Outcome::Regressed => "applied over a newer row — went back in time",
             Outcome::NothingToDelete => "delete found no row",
             Outcome::NoKey => "no key: matched nothing",
+            Outcome::Tombstone => "tombstone (null value): skipped",
         }
     }
 }
@@ -102,6 +107,10 @@ impl Target {
         let newer_held = held.is_some_and(|h| feed.lsn(h) >= feed.lsn(record));
         match guard {
             Guard::Lsn if newer_held => Outcome::Skipped,
+            // A delete of a row the target never had matches nothing and inserts nothing
+            // (the MERGE inserts only for c, u and r): keyed by the primary key, a row's
+            // events arrive in order, so its delete never comes before the row.
+            Guard::Lsn if rec.op == Op::Delete && held.is_none() => Outcome::NothingToDelete,
             Guard::Lsn => {
                 self.set(feed, id, Some(record));
                 match rec.op {

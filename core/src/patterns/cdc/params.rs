@@ -64,8 +64,8 @@ pub(super) const SPECS: &[ParamSpec] = &[
     },
     ParamSpec {
         name: "flush",
-        label: "Connector offset flush (ms)",
-        help: "How often the connector saves the WAL position it has produced up to (offset.flush.interval.ms). A restart resumes from the last saved one and produces the rest again.",
+        label: "Offset flush (ms, Kafka Connect worker)",
+        help: "How often Kafka Connect flushes the connector's offset, the LSN it has produced up to, to its offsets topic: offset.flush.interval.ms, a setting of the Connect worker (ignored inside a connector's config). Debezium then confirms that LSN to its replication slot. A crash resumes from the last flushed offset and produces the rest again.",
         kind: ParamKind::Int { min: 100, max: 600_000 },
     },
     ParamSpec {
@@ -97,7 +97,7 @@ pub(super) const SPECS: &[ParamSpec] = &[
 const PITFALLS: &[PitfallSpec] = &[PitfallSpec {
     name: PITFALL_AFTER_ID,
     label: "The note's key: after.id",
-    help: "The note keys each event by its after.id and its MERGE matches on it. A delete has no after, so its key is empty: it lands on another partition than its row's changes, and the MERGE finds nothing to delete. Key by the primary key (Debezium's message key, or before.id for a delete).",
+    help: "The note keys each event by its after.id and its MERGE matches on it. A delete has no after, so its key is empty: it may land on another partition than its row's changes, and the MERGE finds nothing to delete. Key by the primary key (Debezium's message key, or before.id for a delete).",
 }];
 
 /// Validated CDC parameters.

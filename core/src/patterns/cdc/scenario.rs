@@ -1,11 +1,13 @@
 //! The CDC state machine. Each step the source commits one change (its WAL record gets the
 //! next LSN); the log-based connector turns snapshot rows, then WAL records, into change
-//! events on the topic's partitions (by the key's hash); the sink reads the partitions in
-//! turn and MERGEs events into its target; and the query-based pipeline polls the source
-//! table every `poll` ms for rows with a newer `updated_at`. The connector saves its
-//! position every `flush` ms and the sink its offsets every `commit` ms, so a restart or a
-//! crash delivers the events since again (at least once). Every row of both targets is
-//! compared with the source as it changes.
+//! events on the topic's partitions (by the key's hash), each delete's event followed by a
+//! tombstone (same key, null value); the sink reads the partitions in turn, skips
+//! tombstones and MERGEs events into its target; and the query-based pipeline polls the
+//! source table every `poll` ms for rows whose `updated_at` is past the largest one it has
+//! copied (its watermark). Kafka Connect flushes the connector's offset (an LSN) every
+//! `flush` ms (the worker's `offset.flush.interval.ms`) and the sink commits its offsets
+//! every `commit` ms, so a restart or a crash delivers the events since again (at least
+//! once). Every row of both targets is compared with the source as it changes.
 
 use crate::sim::parray::PArray;
 use crate::sim::{Fault, FaultSpec, PVec, ParamError, Preset, Scenario};
@@ -38,6 +40,9 @@ pub struct Applied {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Poll {
     pub at_us: u64,
+    /// The `:last_poll` the query compared with: the largest `updated_at` (Unix ms) the
+    /// polls before had copied.
+    pub watermark_ms: u64,
     /// Changes committed since the previous poll.
     pub changes: u32,
     /// Rows the query returned (and the pipeline copied).
@@ -45,6 +50,11 @@ pub struct Poll {
     pub missed_deletes: u32,
     /// Changes overwritten by a later change of the same row before the poll.
     pub missed_overwritten: u32,
+    /// Changes that committed after the previous poll with an `updated_at` (their
+    /// transaction's start) below its watermark: never selected.
+    pub missed_late: u32,
+    /// Likewise with an `updated_at` equal to the watermark: `>` leaves them out.
+    pub missed_tied: u32,
 }
 
 /// Counters over the run.
@@ -65,8 +75,14 @@ pub struct Stats {
     pub poll_rows: u64,
     pub missed_deletes: u64,
     pub missed_overwritten: u64,
+    pub missed_late: u64,
+    pub missed_tied: u64,
     pub restarts: u64,
     pub crashes: u64,
+    /// Tombstones the connector produced (not counted in `produced`).
+    pub tombstones: u64,
+    /// Tombstones the sink read and skipped (counted in `applied`, the messages it read).
+    pub tombstones_skipped: u64,
 }
 
 /// Rows that differ from the source, by why.
@@ -80,6 +96,9 @@ pub struct Diffs {
     pub poll_lagging: u64,
     /// The polled copy: a row the source deleted, which no poll will ever remove.
     pub poll_wrong: u64,
+    /// The polled copy: a row whose newest change a poll has already passed over (it
+    /// committed late, behind the watermark): stale until the row changes again.
+    pub poll_missed: u64,
     /// Rows that differ in either copy.
     pub rows: u64,
 }
@@ -89,6 +108,7 @@ pub const LAGGING: u8 = 1;
 pub const WRONG: u8 = 2;
 pub const POLL_LAGGING: u8 = 4;
 pub const POLL_WRONG: u8 = 8;
+pub const POLL_MISSED: u8 = 16;
 
 /// What the last step or fault did.
 #[derive(Clone, Debug, PartialEq)]
@@ -109,7 +129,10 @@ pub enum Last {
         snapshot_again: bool,
     },
     SinkCrash {
+        /// Change events that will be applied again.
         rewound: u64,
+        /// Tombstones that will be read (and skipped) again.
+        tombstones: u64,
     },
     Stall {
         partition: u32,
@@ -163,6 +186,8 @@ pub struct Cdc {
     /// The change number the last poll read up to, and when the next poll runs.
     polled_to: u64,
     next_poll_us: u64,
+    /// The polls' `:last_poll`: the largest `updated_at` (Unix ms) they have copied.
+    watermark_ms: u64,
     diffs: Diffs,
     stats: Stats,
     applied_log: PVec<Applied>,
@@ -174,7 +199,7 @@ const FAULTS: &[FaultSpec] = &[
     FaultSpec {
         kind: "connector-restart",
         label: "Connector restart",
-        help: "The connector dies and restarts from its last saved WAL position: every event produced since is produced again (at least once). Before the snapshot finished, the snapshot starts over.",
+        help: "The connector dies and restarts from the last offset (an LSN) Kafka Connect flushed to its offsets topic: every event produced since is produced again (at least once). Before the snapshot finished, the snapshot starts over.",
     },
     FaultSpec {
         kind: "reorder",
@@ -184,7 +209,7 @@ const FAULTS: &[FaultSpec] = &[
     FaultSpec {
         kind: "sink-crash",
         label: "Sink crash",
-        help: "The sink dies and restarts from its last committed offsets: every event applied since is applied again.",
+        help: "The sink dies and restarts from its last committed offsets: every event applied since is applied again (and every tombstone read since is skipped again).",
     },
 ];
 
@@ -201,7 +226,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "restart",
         label: "Connector restart: duplicates skipped by LSN",
-        description: "At step 450 the connector restarts from the position it saved at step 400 and produces those fifty changes again; the guarded MERGE skips every one.",
+        description: "At step 450 the connector restarts from the offset Kafka Connect flushed at step 400 and produces those fifty changes again; the guarded MERGE skips every one.",
         seed: 42,
         params: &[],
         faults: &[(450, "connector-restart")],
@@ -233,6 +258,15 @@ const PRESETS: &[Preset] = &[
         params: &[("poll", "10000"), ("deletes", "0.2")],
         faults: &[],
         step: 1_000,
+    },
+    Preset {
+        name: "late-commits",
+        label: "Polling misses slow transactions that commit behind its watermark",
+        description: "500 changes a second, no deletes, a poll every 100 ms. updated_at is now(), the start of each transaction, so a slow one commits after a poll has already copied rows with a later updated_at: updated_at > :last_poll never returns it (nor, a few times, one tied with :last_poll to the millisecond), and its row stays stale in the copy.",
+        seed: 42,
+        params: &[("rate", "500"), ("poll", "100"), ("deletes", "0"), ("updates", "0.3")],
+        faults: &[],
+        step: 2_000,
     },
     Preset {
         name: "snapshot",
@@ -333,6 +367,12 @@ impl Cdc {
         self.polled_to
     }
 
+    /// The polls' watermark: the largest `updated_at` (Unix ms) they have copied, the
+    /// next poll's `:last_poll`.
+    pub fn watermark_ms(&self) -> u64 {
+        self.watermark_ms
+    }
+
     /// Ids handed out so far (every row the source has had).
     pub fn ids(&self) -> u32 {
         self.ids
@@ -396,8 +436,14 @@ impl Cdc {
             bits |= if lag { LAGGING } else { WRONG };
         }
         if !same_row(&self.feed, src_row, self.polled_row(id)) {
-            let fixable = src_row.is_some();
-            bits |= if fixable { POLL_LAGGING } else { POLL_WRONG };
+            // A deleted row is never removed; a row whose newest change a poll has passed
+            // over (behind the watermark) stays stale; otherwise the next poll judges it.
+            let judged = src.is_some_and(|r| self.feed.change_no(r) <= self.polled_to);
+            bits |= match src_row {
+                None => POLL_WRONG,
+                Some(_) if judged => POLL_MISSED,
+                Some(_) => POLL_LAGGING,
+            };
         }
         let old = self.rows.get(id as usize).bits;
         if old == bits {
@@ -414,6 +460,7 @@ impl Cdc {
             (WRONG, &mut d.wrong),
             (POLL_LAGGING, &mut d.poll_lagging),
             (POLL_WRONG, &mut d.poll_wrong),
+            (POLL_MISSED, &mut d.poll_missed),
         ] {
             match (old & bit != 0, bits & bit != 0) {
                 (false, true) => *n += 1,
@@ -424,7 +471,10 @@ impl Cdc {
         self.rows.update(id as usize, |v| v.bits = bits);
     }
 
-    fn produce(&mut self, record: u32) -> (u32, Message) {
+    /// Produces record `record`'s change event onto its partition (into `out` too), and
+    /// after a delete's event its tombstone: Debezium's key, a null value. The note's
+    /// handler re-publishes only change events (a tombstone has no `after` to key by).
+    fn produce(&mut self, record: u32, out: &mut Vec<(u32, Message)>) {
         let rec = self.feed.records()[record as usize];
         let no_key = self.params.after_id_key && rec.op == Op::Delete;
         let key = (!no_key).then_some(rec.id);
@@ -445,6 +495,7 @@ impl Cdc {
         };
         let m = Message {
             record,
+            tombstone: false,
             redelivered,
             no_key,
             step: self.step as u32,
@@ -453,10 +504,20 @@ impl Cdc {
         if redelivered {
             self.stats.redelivered += 1;
         }
-        if let Some(t) = self.topic.get_mut(partition as usize) {
-            t.push(m);
+        let mut messages = vec![m];
+        if rec.op == Op::Delete && !self.params.after_id_key {
+            messages.push(Message {
+                tombstone: true,
+                ..m
+            });
+            self.stats.tombstones += 1;
         }
-        (partition, m)
+        for m in messages {
+            if let Some(t) = self.topic.get_mut(partition as usize) {
+                t.push(m);
+            }
+            out.push((partition, m));
+        }
     }
 
     /// The connector's work this step; returns whether the snapshot finished.
@@ -465,7 +526,7 @@ impl Cdc {
         for _ in 0..self.params.connector {
             match self.phase {
                 Phase::Snapshot { next } if next < self.feed.initial() => {
-                    out.push(self.produce(next));
+                    self.produce(next, out);
                     self.phase = Phase::Snapshot { next: next + 1 };
                 }
                 Phase::Snapshot { .. } => {
@@ -474,7 +535,7 @@ impl Cdc {
                 }
                 Phase::Streaming { next } if next <= self.step => {
                     if let Some(r) = self.feed.change_record(next) {
-                        out.push(self.produce(r));
+                        self.produce(r, out);
                     }
                     self.phase = Phase::Streaming { next: next + 1 };
                 }
@@ -512,6 +573,21 @@ impl Cdc {
             let Some(rec) = self.feed.record(m.record).copied() else {
                 continue;
             };
+            if m.tombstone {
+                // A null value: nothing to apply. Its offset is consumed like any other.
+                self.stats.applied += 1;
+                self.stats.tombstones_skipped += 1;
+                let a = Applied {
+                    step: self.step,
+                    partition: p as u32,
+                    offset: pos,
+                    message: m,
+                    outcome: Outcome::Tombstone,
+                };
+                self.applied_log.push(a);
+                out.push(a);
+                continue;
+            }
             let key = (!m.no_key).then_some(rec.id);
             let outcome = self
                 .target
@@ -526,6 +602,8 @@ impl Cdc {
                 Outcome::Regressed => s.regressed += 1,
                 Outcome::NothingToDelete => s.nothing_to_delete += 1,
                 Outcome::NoKey => s.no_key += 1,
+                // Tombstones are skipped before the MERGE (above).
+                Outcome::Tombstone => {}
             }
             let newer = self.seen(rec.id).is_none_or(|seen| m.record > seen);
             if newer {
@@ -544,17 +622,27 @@ impl Cdc {
         }
     }
 
-    /// The query-based pipeline's poll at `at_us`: every row whose `updated_at` is after
-    /// the previous poll, copied as it is now. Deletes leave nothing to select.
+    /// The query-based pipeline's poll at `at_us`: `updated_at > :last_poll`, where
+    /// `:last_poll` is the watermark (the largest `updated_at` copied so far), over the
+    /// rows as they are now. A change committed since the previous poll is copied only if
+    /// it is still its row's newest, not a delete, and its `updated_at` (its
+    /// transaction's start) is past the watermark: a slow transaction that committed
+    /// after a poll which copied a row with a later `updated_at` is missed for good, and
+    /// so is one whose `updated_at` equals the watermark.
     fn poll(&mut self, at_us: u64) -> Poll {
         let upto = (at_us / self.feed.gap_us()).min(self.step);
         let from = self.polled_to + 1;
+        let watermark = self.watermark_ms;
+        let mut next_watermark = watermark;
         let mut p = Poll {
             at_us,
+            watermark_ms: watermark,
             changes: (upto + 1).saturating_sub(from) as u32,
             rows: 0,
             missed_deletes: 0,
             missed_overwritten: 0,
+            missed_late: 0,
+            missed_tied: 0,
         };
         for k in from..=upto {
             let Some(r) = self.feed.change_record(k) else {
@@ -569,12 +657,24 @@ impl Cdc {
                 p.missed_overwritten += 1;
                 continue;
             }
+            let updated = self.feed.updated_ms(r);
+            if updated < watermark {
+                p.missed_late += 1;
+                continue;
+            }
+            if updated == watermark {
+                p.missed_tied += 1;
+                continue;
+            }
+            next_watermark = next_watermark.max(updated);
             p.rows += 1;
             if self.polled_row(rec.id).is_none() {
                 self.polled_live += 1;
             }
             self.rows.update(rec.id as usize, |v| v.polled = r + 1);
         }
+        self.watermark_ms = next_watermark;
+        self.polled_to = upto.max(self.polled_to);
         // Rows the copy must now be compared again: everything the poll covered.
         for k in from..=upto {
             if let Some(r) = self.feed.change_record(k) {
@@ -582,12 +682,13 @@ impl Cdc {
                 self.recompute(id);
             }
         }
-        self.polled_to = upto.max(self.polled_to);
         let s = &mut self.stats;
         s.polls += 1;
         s.poll_rows += p.rows as u64;
         s.missed_deletes += p.missed_deletes as u64;
         s.missed_overwritten += p.missed_overwritten as u64;
+        s.missed_late += p.missed_late as u64;
+        s.missed_tied += p.missed_tied as u64;
         self.polls.push(p);
         p
     }
@@ -634,6 +735,11 @@ impl Scenario for Cdc {
             polled_live: feed.initial() as u64,
             polled_to: 0,
             next_poll_us: p.poll_ms as u64 * 1_000,
+            // The full copy's largest updated_at.
+            watermark_ms: feed
+                .initial()
+                .checked_sub(1)
+                .map_or(0, |last| feed.updated_ms(last)),
             diffs: Diffs::default(),
             stats: Stats::default(),
             applied_log: PVec::new(),
@@ -723,15 +829,23 @@ impl Scenario for Cdc {
                 };
             }
             "sink-crash" => {
-                let rewound = self
-                    .positions
-                    .iter()
-                    .zip(&self.committed)
-                    .map(|(p, c)| p.saturating_sub(*c) as u64)
-                    .sum();
+                let (mut rewound, mut tombstones) = (0u64, 0u64);
+                for ((part, pos), c) in self.topic.iter().zip(&self.positions).zip(&self.committed)
+                {
+                    for o in *c..*pos {
+                        match part.get(o as usize) {
+                            Some(m) if m.tombstone => tombstones += 1,
+                            Some(_) => rewound += 1,
+                            None => {}
+                        }
+                    }
+                }
                 self.positions = self.committed.clone();
                 self.stats.crashes += 1;
-                self.last = Last::SinkCrash { rewound };
+                self.last = Last::SinkCrash {
+                    rewound,
+                    tombstones,
+                };
             }
             "reorder" => {
                 let parts = self.topic.len();
@@ -911,10 +1025,96 @@ mod tests {
         let s = run(small(), &[]);
         assert!(s.stats().missed_deletes > 0 && s.stats().missed_overwritten > 0);
         assert!(s.diffs().poll_wrong > 0);
+        let st = s.stats();
         assert_eq!(
-            s.stats().poll_rows + s.stats().missed_deletes + s.stats().missed_overwritten,
+            st.poll_rows
+                + st.missed_deletes
+                + st.missed_overwritten
+                + st.missed_late
+                + st.missed_tied,
             s.polled_to()
         );
+    }
+
+    #[test]
+    fn a_slow_transaction_committing_behind_the_watermark_is_missed_for_good() {
+        // Issue 22: updated_at is now(), the transaction's start, so a slow transaction
+        // can commit after a poll that already copied a row with a later updated_at.
+        let s = run(small(), &[]);
+        assert!(s.stats().missed_late > 0, "{:?}", s.stats());
+        assert!(s.diffs().poll_missed > 0, "{:?}", s.diffs());
+        // Every missed-for-good row: its newest change was judged, yet the copy differs.
+        for id in 0..s.ids() {
+            if s.row_state(id) & POLL_MISSED != 0 {
+                let newest = s.source_record(id).unwrap();
+                assert!(s.feed().change_no(newest) <= s.polled_to());
+                assert!(s.feed().updated_ms(newest) <= s.watermark_ms());
+            }
+        }
+        // Ties need two transactions starting in the same millisecond: fast changes.
+        let fast = CdcParams {
+            changes: 3_000,
+            rate: 1_000,
+            poll_ms: 100,
+            updates: 0.0,
+            deletes: 0.0,
+            ..CdcParams::default()
+        };
+        let tied: u64 = (0..8)
+            .map(|seed| {
+                let mut s = Cdc::new(&fast, seed).unwrap();
+                for _ in 0..s.total_steps() {
+                    s.step();
+                }
+                s.stats().missed_tied
+            })
+            .sum();
+        assert!(tied > 0, "no poll met a tie");
+    }
+
+    #[test]
+    fn the_late_commits_preset_shows_late_and_tied_misses() {
+        let preset = PRESETS.iter().find(|p| p.name == "late-commits").unwrap();
+        let (params, _) = Preset::load::<CdcParams>(preset);
+        let mut s = Cdc::new(&params, preset.seed).unwrap();
+        for _ in 0..preset.step {
+            s.step();
+        }
+        let st = s.stats();
+        assert_eq!(st.missed_deletes, 0);
+        assert!(st.missed_late > 0 && st.missed_tied > 0, "{st:?}");
+        assert!(s.diffs().poll_missed > 0);
+    }
+
+    #[test]
+    fn each_delete_is_followed_by_its_tombstone_and_the_sink_skips_it() {
+        let s = run(small(), &[(200, "connector-restart")]).drained();
+        let mut deletes = 0;
+        for part in s.topic() {
+            let msgs: Vec<Message> = (0..part.len())
+                .filter_map(|o| part.get(o).copied())
+                .collect();
+            for (o, m) in msgs.iter().enumerate() {
+                let op = s.feed().record(m.record).map(|r| r.op);
+                if m.tombstone {
+                    assert_eq!(op, Some(Op::Delete));
+                    assert!(o > 0 && msgs[o - 1].record == m.record && !msgs[o - 1].tombstone);
+                } else if op == Some(Op::Delete) {
+                    deletes += 1;
+                    assert!(msgs
+                        .get(o + 1)
+                        .is_some_and(|t| t.tombstone && t.record == m.record));
+                }
+            }
+        }
+        assert!(deletes > 0);
+        assert_eq!(s.stats().tombstones, deletes);
+        assert_eq!(s.stats().tombstones_skipped, deletes);
+        assert_eq!(s.diffs().lagging + s.diffs().wrong, 0);
+        // The note's handler re-publishes change events only.
+        let mut p = small();
+        p.after_id_key = true;
+        assert_eq!(run(p, &[]).stats().tombstones, 0);
     }
 
     #[test]

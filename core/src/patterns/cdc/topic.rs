@@ -50,10 +50,15 @@ pub fn key_text(id: Option<u32>, note: bool) -> String {
     }
 }
 
-/// One message in a partition: the change event of a source record.
+/// One message in a partition: the change event of a source record, or the tombstone
+/// Debezium sends right after a delete's event (`tombstones.on.delete`, on by default):
+/// the same key and a null value, so a compacted topic can drop the row's messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Message {
+    /// The source record: the change's, or for a tombstone the delete's it follows.
     pub record: u32,
+    /// A tombstone: the value is null.
+    pub tombstone: bool,
     /// Produced again after a connector restart (the sink cannot tell).
     pub redelivered: bool,
     /// Keyed by the note's `after.id`, which a delete does not have.

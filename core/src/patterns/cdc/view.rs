@@ -7,7 +7,7 @@ use crate::format::{count, money};
 use super::feed::{lsn_text, Feed, Op, Row, FIRST_TX, SNAPSHOT_LSN, START_UNIX_MS};
 use super::merge::{Guard, Outcome};
 use super::scenario::{
-    Applied, Cdc, Diffs, Last, Phase, Stats, LAGGING, POLL_LAGGING, POLL_WRONG, WRONG,
+    Applied, Cdc, Diffs, Last, Phase, Stats, LAGGING, POLL_LAGGING, POLL_MISSED, POLL_WRONG, WRONG,
 };
 use super::topic::{key_text, Message};
 
@@ -113,24 +113,24 @@ fn row_json(r: &Row) -> String {
 }
 
 /// The change event of `m` as Kafka holds it: the key, and the value (Debezium's envelope,
-/// indented).
+/// indented; `null` for a tombstone).
 pub fn event_json(f: &Feed, m: &Message, note: bool) -> (String, String) {
     let Some(rec) = f.record(m.record) else {
         return (String::new(), String::new());
     };
     let key = key_text((!m.no_key).then_some(rec.id), note);
     let key = if note { format!("\"{key}\"") } else { key };
+    if m.tombstone {
+        return (key, "null".into());
+    }
     let opt = |r: Option<Row>| r.map_or("null".to_string(), |r| row_json(&r));
     let snapshot = match rec.op {
         Op::Initial if m.record + 1 == f.initial() => "last",
         Op::Initial => "true",
         _ => "false",
     };
-    let commit_ms = if rec.op == Op::Initial {
-        START_UNIX_MS
-    } else {
-        f.updated_ms(m.record)
-    };
+    // source.ts_ms: when the change was committed (the snapshot's start for op r).
+    let commit_ms = f.commit_ms(m.record);
     let tx = if rec.op == Op::Initial {
         FIRST_TX
     } else {
@@ -174,6 +174,9 @@ pub fn state_text(bits: u8) -> String {
     }
     if bits & POLL_WRONG != 0 {
         out.push("polled: deleted row kept");
+    }
+    if bits & POLL_MISSED != 0 {
+        out.push("polled: committed late, missed for good");
     }
     out.join("; ")
 }
@@ -257,7 +260,11 @@ fn applied_row(f: &Feed, a: &Applied) -> Vec<String> {
     vec![
         a.step.to_string(),
         format!("{}@{}", a.partition, a.offset),
-        rec.map_or('?', |r| r.op.code()).to_string(),
+        if a.message.tombstone {
+            "null".into()
+        } else {
+            rec.map_or('?', |r| r.op.code()).to_string()
+        },
         if a.message.no_key {
             "(null)".into()
         } else {
@@ -289,7 +296,11 @@ pub fn partition_rows(s: &Cdc, p: usize, start: usize, n: usize) -> Vec<Vec<Stri
             let rec = f.record(m.record)?;
             Some(vec![
                 o.to_string(),
-                rec.op.code().to_string(),
+                if m.tombstone {
+                    "null (tombstone)".into()
+                } else {
+                    rec.op.code().to_string()
+                },
                 if m.no_key {
                     "(null)".into()
                 } else {
@@ -325,10 +336,15 @@ pub fn poll_rows(s: &Cdc, start: usize, n: usize) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The event the step produced last (the one the page shows as JSON).
+/// The change event the step produced last (the one the page shows as JSON; a delete's
+/// tombstone is listed with the partition's messages).
 pub fn last_produced(v: &CdcView) -> Option<Message> {
     match &v.last {
-        Last::Step { produced, .. } => produced.last().map(|(_, m)| *m),
+        Last::Step { produced, .. } => produced
+            .iter()
+            .rev()
+            .find(|(_, m)| !m.tombstone)
+            .map(|(_, m)| *m),
         _ => None,
     }
 }
@@ -340,7 +356,7 @@ pub fn summary(v: &CdcView) -> String {
         Phase::Streaming { .. } => format!("streaming at {}", lsn_text(v.read_lsn)),
     };
     format!(
-        "Source: {} rows, WAL at {}. Connector {}, {} records behind. Topic {}: {} events waiting over {} partitions. Log target: {} rows ({} on their way, {} wrong). Polled copy: {} rows ({} deleted rows kept).",
+        "Source: {} rows, WAL at {}. Connector {}, {} records behind. Topic {}: {} events waiting over {} partitions. Log target: {} rows ({} on their way, {} wrong). Polled copy: {} rows ({} deleted rows kept, {} stale after a late commit).",
         count(v.source_live),
         lsn_text(v.wal_head_lsn),
         phase,
@@ -352,7 +368,8 @@ pub fn summary(v: &CdcView) -> String {
         count(v.diffs.lagging),
         count(v.diffs.wrong),
         count(v.polled_live),
-        count(v.diffs.poll_wrong)
+        count(v.diffs.poll_wrong),
+        count(v.diffs.poll_missed)
     )
 }
 
@@ -362,7 +379,9 @@ pub fn narrate_fault(last: &Last) -> String {
         Last::Restart { rewound, .. } => {
             format!("connector restarted: {} events again", count(*rewound))
         }
-        Last::SinkCrash { rewound } => format!("sink crashed: {} events again", count(*rewound)),
+        Last::SinkCrash { rewound, .. } => {
+            format!("sink crashed: {} events again", count(*rewound))
+        }
         Last::Stall { partition, until } => {
             format!("partition {partition} stalled until step {until}")
         }
@@ -402,16 +421,26 @@ pub fn narrate(s: &Cdc) -> String {
             if *snapshot_done {
                 out.push_str(" The snapshot is done: streaming starts at the snapshot's LSN.");
             }
-            if !produced.is_empty() {
-                let red = produced.iter().filter(|(_, m)| m.redelivered).count();
+            let events = produced.iter().filter(|(_, m)| !m.tombstone).count();
+            let tombstones = produced.len() - events;
+            if events > 0 {
+                let red = produced
+                    .iter()
+                    .filter(|(_, m)| m.redelivered && !m.tombstone)
+                    .count();
                 out.push_str(&format!(
-                    " Connector produces {} event{}{}.",
-                    produced.len(),
-                    if produced.len() == 1 { "" } else { "s" },
+                    " Connector produces {} event{}{}{}.",
+                    events,
+                    if events == 1 { "" } else { "s" },
                     if red > 0 {
                         format!(" ({red} again)")
                     } else {
                         String::new()
+                    },
+                    match tombstones {
+                        0 => String::new(),
+                        1 => ", and after the delete a tombstone (same key, null value)".into(),
+                        n => format!(", and after the deletes {n} tombstones (same key, null value)"),
                     }
                 ));
             }
@@ -426,13 +455,30 @@ pub fn narrate(s: &Cdc) -> String {
                     _ => format!(" Sink skips a redelivered event of order {id}: its LSN is not newer than the row's."),
                 });
             } else if !applied.is_empty() {
-                out.push_str(&format!(" Sink applies {}.", applied.len()));
+                let skipped = applied
+                    .iter()
+                    .filter(|a| a.outcome == Outcome::Tombstone)
+                    .count();
+                let events = applied.len() - skipped;
+                out.push_str(&match (events, skipped) {
+                    (e, 0) => format!(" Sink applies {e}."),
+                    (0, t) => format!(" Sink skips {t} tombstone{} (null value).", if t == 1 { "" } else { "s" }),
+                    (e, t) => format!(" Sink applies {e} and skips {t} tombstone{} (null value).", if t == 1 { "" } else { "s" }),
+                });
             }
             if let Some(p) = poll {
                 out.push_str(&format!(
                     " A poll copies {} rows and misses {} deletes and {} overwritten changes.",
                     p.rows, p.missed_deletes, p.missed_overwritten
                 ));
+                if p.missed_late + p.missed_tied > 0 {
+                    out.push_str(&format!(
+                        " It also misses {} change{} committed after the previous poll with an updated_at at or below its :last_poll ({} equal to it): their transactions began no later than the newest row it had copied.",
+                        p.missed_late + p.missed_tied,
+                        if p.missed_late + p.missed_tied == 1 { "" } else { "s" },
+                        p.missed_tied
+                    ));
+                }
             }
             out
         }
@@ -443,12 +489,19 @@ pub fn narrate(s: &Cdc) -> String {
             if *snapshot_again {
                 format!("The connector restarts before its snapshot was saved: the snapshot starts over ({} events again).", count(*rewound))
             } else {
-                format!("The connector restarts from its last saved LSN: {} events will be produced again.", count(*rewound))
+                format!("The connector restarts from its last saved LSN: {} events will be produced again. That LSN is the offset Kafka Connect last flushed to its offsets topic (every offset.flush.interval.ms, a worker setting); Debezium confirmed it to the replication slot after that flush.", count(*rewound))
             }
         }
-        Last::SinkCrash { rewound } => format!(
-            "The sink crashes and restarts from its committed offsets: {} events will be applied again.",
-            count(*rewound)
+        Last::SinkCrash {
+            rewound,
+            tombstones,
+        } => format!(
+            "The sink crashes and restarts from its committed offsets: {} events will be applied again{}.",
+            count(*rewound),
+            match tombstones {
+                0 => String::new(),
+                n => format!(" (and {} tombstones skipped again)", count(*n)),
+            }
         ),
         Last::Stall { partition, until } => format!(
             "Partition {partition}'s consumer stalls until step {until}: the other partitions' events overtake it."
@@ -468,12 +521,23 @@ mod tests {
     fn the_envelope_has_debeziums_fields_and_a_delete_has_no_after() {
         let mut s = Cdc::new(&CdcParams::default(), 5).unwrap();
         let mut seen_delete = false;
+        let mut seen_tombstone = false;
         for _ in 0..400 {
             s.step();
             if let Last::Step { produced, .. } = s.last() {
+                let mut previous: Option<(String, String)> = None;
                 for (_, m) in produced {
                     let (key, value) = event_json(s.feed(), m, false);
                     assert!(key.starts_with("{\"id\":"), "{key}");
+                    if m.tombstone {
+                        // Right after its delete: the same key, a null value.
+                        let (k, v) = previous.take().unwrap_or_default();
+                        assert_eq!((k.as_str(), value.as_str()), (key.as_str(), "null"));
+                        assert!(v.contains("\"op\": \"d\""), "{v}");
+                        seen_tombstone = true;
+                        continue;
+                    }
+                    previous = Some((key.clone(), value.clone()));
                     for field in [
                         "\"before\"",
                         "\"after\"",
@@ -492,7 +556,25 @@ mod tests {
                 }
             }
         }
-        assert!(seen_delete);
+        assert!(seen_delete && seen_tombstone);
+        // A poll that passes over a late commit says so.
+        let mut late = Cdc::new(&CdcParams::default(), 42).unwrap();
+        let mut said = false;
+        for _ in 0..2_000 {
+            late.step();
+            if let Last::Step { poll: Some(p), .. } = late.last() {
+                let text = narrate(&late);
+                assert_eq!(
+                    p.missed_late + p.missed_tied > 0,
+                    text.contains("committed after the previous poll"),
+                    "{text}"
+                );
+                said |= p.missed_late > 0;
+            }
+        }
+        assert!(said);
+        // The page shows the last change event, not a tombstone.
+        assert!(last_produced(&s.view()).is_none_or(|m| !m.tombstone));
         let v = s.view();
         assert!(summary(&v).contains("shop.public.orders"));
         assert!(!narrate(&s).is_empty());
