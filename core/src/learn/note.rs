@@ -42,7 +42,11 @@ fn toggles<S: Scenario>() -> Vec<Pitfall> {
         .map(|spec| {
             let query = S::presets()
                 .iter()
-                .find(|p| pitfalls_on(&p.load::<S::Params>().0).iter().any(|n| n == spec.name))
+                .find(|p| {
+                    pitfalls_on(&p.load::<S::Params>().0)
+                        .iter()
+                        .any(|n| n == spec.name)
+                })
                 .map(|p| link::encode(&p.link_state::<S::Params>()))
                 .unwrap_or_else(|| format!("v=1&pitfalls={}", spec.name));
             Pitfall {
@@ -60,7 +64,11 @@ fn preset<S: Scenario>(name: &str, label: &'static str, what: &'static str) -> O
     Some(Pitfall {
         label,
         what,
-        link: format!("/{}?{}", S::SLUG, link::encode(&p.link_state::<S::Params>())),
+        link: format!(
+            "/{}?{}",
+            S::SLUG,
+            link::encode(&p.link_state::<S::Params>())
+        ),
     })
 }
 
