@@ -6,6 +6,7 @@ engines in the test suite" stays open until NOT_YET is empty."""
 from conftest import MANIFEST
 
 CHECKED = {
+    "contracts": "test_contracts.py (Pydantic 2.14: every listing run record by record against the simulation's verdicts and violations; the note's AttributeError where the page stops; after-validators' 3 vs 4; defaults and compatibility witnesses)",
     "cdc": "test_cdc.py (connector JSON and worker properties against Debezium 2.7 / Kafka Connect 3.7 option lists; PostgreSQL 15: source setup, Debezium-shaped events from real transactions through the sink's MERGE/upsert with tombstones and redeliveries, the note's after.id key, the poll's late commit and tie on two real transactions; the note's Python handler)",
     "cqrs": "test_cqrs.py (fake Kafka consumer shaped like kafka-python, read and write models on PostgreSQL 15: outbox and dual write under a crash, per-partition positions and tokens, redelivery, rebuild vs retention/compaction, the note's two topics)",
     "event-sourcing": "test_event_sourcing.py (PostgreSQL 15 + psycopg2: DDL, append with expected version, handler, upcast, snapshots and the crash before one, conflict and retry on two connections, subscriber vs in-flight writer)",
@@ -25,7 +26,6 @@ NOT_YET = {
     "lakehouse": "Spark SQL on a table format: needs the Delta/Iceberg decision of issue 22",
     "caching": "redis-py on Redis 7: next",
     "compare/invalidate-vs-write-through": "as caching",
-    "contracts": "Pydantic v2 on the simulation's records: next",
 }
 
 

@@ -1,7 +1,7 @@
 // Contracts-specific checks (issue 8): pasted invalid JSON is answered with its position
 // and loses nothing; a form edit rebuilds the run at the same step and marks the records
-// whose verdict flipped; the note's validator lets future dates through while the oracle
-// disagrees; a rename without a contract change dead-letters every later record; a new
+// whose verdict flipped; the note's validator raises AttributeError and stops the
+// pipeline while the oracle disagrees; a rename without a contract change dead-letters every later record; a new
 // version is checked for compatibility with a witness, then adopted. Through the page's
 // own controls.
 
@@ -74,7 +74,7 @@ describe('/contracts', () => {
     });
   });
 
-  test('the note’s validator lets future-dated orders through; the oracle disagrees', async () => {
+  test('the note’s validator raises and stops the pipeline; the oracle disagrees', async () => {
     await env.withPage(async (lab) => {
       await lab.open('/contracts?v=1&seed=42&defects=future&invalid=0.3&step=300', ROOT);
       await lab.waitStep(300);
@@ -82,7 +82,8 @@ describe('/contracts', () => {
       const dead = parseNumber(await lab.text('dead'));
       assert.ok(dead > 40, `only ${dead} dead letters`);
       await lab.loc('pitfall-wrong-field').first().check();
-      await lab.until(async () => parseNumber(await lab.text('dead')), (n) => n < dead, 'future dates pass');
+      await lab.until(async () => parseNumber(await lab.text('dead')), (n) => n < dead, 'the pipeline stopped');
+      await lab.waitText('narration', /AttributeError/);
       await badge(lab, 'wrong');
       const delta = Number(await lab.loc('truth-verdicts').first().getAttribute('data-delta'));
       assert.ok(delta < 0, `the page dead-letters fewer than the oracle (delta ${delta})`);

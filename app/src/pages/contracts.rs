@@ -72,6 +72,21 @@ fn picture(v: &ContractView, rules: usize) -> impl IntoView {
             },
             !violations.is_empty(),
         ),
+        Last::Down { index, since, .. } => (
+            if index == since {
+                format!(
+                    "record {} → the validator raised: pipeline stopped",
+                    index + 1
+                )
+            } else {
+                format!(
+                    "record {} → not validated: pipeline down since record {}",
+                    index + 1,
+                    since + 1
+                )
+            },
+            true,
+        ),
         Last::Drift(d) => (format!("the producer {}", d.text()), true),
         Last::Rollback(d) => (
             format!("rolled back: the producer no longer {}", d.text()),
@@ -197,9 +212,9 @@ fn questions(sim: Sim<Contracts>) -> Vec<Question> {
         },
         Question {
             id: "note-validator",
-            prompt: "The note's validator for \"order date not in the future\" is declared for status. What happens to an order dated next week?".into(),
-            choices: vec!["It is rejected".into(), "It passes: the check never looks at order_date".into(), "The date is corrected".into()],
-            answer: Callback::new(|()| (1, "The check hangs on status and reads the date off the status value, so order_date itself is never compared with now. Switch on the pitfall with future-dated defects and watch the dead letters vanish while the oracle's badge says wrong.".into())),
+            prompt: "The note's validator for \"order date not in the future\" is declared for status and reads v.order_date. What happens on the first record whose status is valid?".into(),
+            choices: vec!["It is rejected as dated in the future".into(), "It passes: the check never looks at order_date".into(), "The validator raises AttributeError, which escapes except ValidationError: the pipeline stops".into()],
+            answer: Callback::new(|()| (2, "Pydantic hands the status validator a Status member, which has no order_date: AttributeError. Only ValueError and AssertionError become validation errors, so the exception escapes and the pipeline stops on that record. Switch on the pitfall and watch the run stop at record 1 while the oracle's badge says wrong.".into())),
         },
     ]
 }
@@ -270,6 +285,7 @@ fn edited(c: &Contract, i: usize, what: &str, value: &str) -> Result<Contract, S
                     min: None,
                     max: None,
                     values: Vec::new(),
+                    default: None,
                 });
         }
         "extra" => next.allow_extra = v == "allow",
@@ -698,6 +714,7 @@ pub fn ContractsPage() -> impl IntoView {
                             Err(e) => view! { <p class="error" role="alert" data-testid="next-contract-error">{e}</p> }.into_any(),
                             Ok(c) => {
                                 let full = c.full();
+                                let advice = c.advice();
                                 let (b_ok, f_ok) = (c.backward.is_empty(), c.forward.is_empty());
                                 view! {
                                     <div class="compat">
@@ -705,7 +722,7 @@ pub fn ContractsPage() -> impl IntoView {
                                         <ul>{reasons_view(c.backward)}</ul>
                                         <p data-testid="compat-forward" data-ok=f_ok.to_string()>{if f_ok { "✓ Forward compatible: everything valid under the new version is valid under the current one." } else { "✗ Not forward compatible:" }}</p>
                                         <ul>{reasons_view(c.forward)}</ul>
-                                        <p data-testid="compat-full" data-ok=full.to_string()>{if full { "✓ Fully compatible: producers and consumers may upgrade in either order." } else { "✗ Not fully compatible: upgrade one side first (consumers first if only backward holds, producers first if only forward holds)." }}</p>
+                                        <p data-testid="compat-full" data-ok=full.to_string()>{advice}</p>
                                     </div>
                                 }.into_any()
                             }

@@ -35,6 +35,16 @@ impl Compat {
     pub fn full(&self) -> bool {
         self.backward.is_empty() && self.forward.is_empty()
     }
+
+    /// The rollout the verdicts allow, in a sentence.
+    pub fn advice(&self) -> &'static str {
+        match (self.backward.is_empty(), self.forward.is_empty()) {
+            (true, true) => "✓ Fully compatible: producers and consumers may upgrade in either order.",
+            (true, false) => "✗ Not fully compatible: only backward holds, so upgrade the consumers first, then the producers.",
+            (false, true) => "✗ Not fully compatible: only forward holds, so upgrade the producers first, then the consumers.",
+            (false, false) => "✗ Neither direction holds: whichever side upgrades first, the other rejects some of its records. Split the change into compatible steps (add the new field optional or with a default, move both sides over, then drop the old one in a later version), or publish it as a new contract next to the old one.",
+        }
+    }
 }
 
 fn valid(c: &Contract, r: &Value) -> bool {
@@ -254,6 +264,7 @@ mod tests {
             min: None,
             max: None,
             values: Vec::new(),
+            default: None,
         });
         let c = check(&old, &new);
         assert!(c.backward.is_empty(), "{:?}", c.backward);
@@ -281,5 +292,65 @@ mod tests {
         );
         assert!(texts.iter().any(|t| t.contains("status")), "{texts:?}");
         assert!(c.forward.is_empty(), "{:?}", c.forward);
+    }
+
+    /// A field the new version requires breaks old records that lack it, unless it has a
+    /// default: Pydantic fills a field with a default in, so it is not missing (checked on
+    /// Pydantic by conformance/tests/test_contracts.py).
+    #[test]
+    fn a_new_required_field_is_backward_compatible_only_with_a_default() {
+        let old = Contract::default();
+        let mut new = old.clone();
+        new.version = 2;
+        new.fields.push(Field {
+            name: "channel".into(),
+            ty: FieldType::Enum,
+            required: true,
+            min: None,
+            max: None,
+            values: vec!["web".into(), "app".into()],
+            default: None,
+        });
+        let without = check(&old, &new);
+        assert!(
+            without
+                .backward
+                .iter()
+                .any(|r| r.text.contains("channel is required but missing")),
+            "{:?}",
+            without.backward
+        );
+        new.fields[7].default = Some(Value::String("web".into()));
+        let with = check(&old, &new);
+        assert!(with.backward.is_empty(), "{:?}", with.backward);
+        assert!(!with.forward.is_empty(), "v1 still rejects channel");
+        assert!(
+            with.advice().contains("consumers first"),
+            "{}",
+            with.advice()
+        );
+    }
+
+    #[test]
+    fn the_advice_follows_the_verdicts() {
+        let old = Contract::default();
+        let mut new = old.clone();
+        // Tighter amount (not backward) and a new enum value (not forward).
+        new.fields[2].min = Some("1".into());
+        new.fields[3].values.push("refunded".into());
+        let c = check(&old, &new);
+        assert!(!c.backward.is_empty() && !c.forward.is_empty());
+        let advice = c.advice();
+        assert!(advice.starts_with("✗ Neither direction holds"), "{advice}");
+        assert!(!advice.contains("upgrade one side first"), "{advice}");
+        assert!(check(&old, &old).advice().starts_with("✓ Fully compatible"));
+        let mut wider = old.clone();
+        wider.fields[3].values.push("refunded".into());
+        assert!(check(&old, &wider)
+            .advice()
+            .contains("upgrade the consumers first"));
+        assert!(check(&wider, &old)
+            .advice()
+            .contains("upgrade the producers first"));
     }
 }

@@ -1,5 +1,6 @@
-//! A data contract: fields with a type, required or not, a range or an enum, cross-field
-//! rules, and whether fields it does not name are allowed. Read from JSON (pasted or from
+//! A data contract: fields with a type, required or not, a range or an enum, a default
+//! for a record that leaves the field out, cross-field rules, and whether fields it does
+//! not name are allowed. Read from JSON (pasted or from
 //! a link) into checked plain data, every problem named by its path; written back as
 //! canonical JSON, so a link holds exactly what the page shows.
 
@@ -73,6 +74,10 @@ pub struct Field {
     pub max: Option<String>,
     /// The allowed values of an enum.
     pub values: Vec<String>,
+    /// The value a record that leaves the field out gets (as a Pydantic field default: the
+    /// field is then not missing; `null` is still refused when the field is required).
+    /// Never null, never a timestamp; valid for the field's type, range and enum.
+    pub default: Option<Value>,
 }
 
 /// A cross-field rule.
@@ -132,6 +137,7 @@ fn field(name: &str, ty: FieldType, required: bool) -> Field {
         min: None,
         max: None,
         values: Vec::new(),
+        default: None,
     }
 }
 
@@ -203,6 +209,37 @@ fn bound_at(v: Option<&Value>, path: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// A field's default: a value the field itself accepts (its type, range and enum), so a
+/// record that leaves the field out is valid on that field.
+fn default_at(f: &Field, d: &Value, path: &str) -> Result<Value, String> {
+    match (f.ty, d) {
+        (_, Value::Null) => Err(format!(
+            "{path}: null is not a default (leave the field not required instead)"
+        )),
+        (FieldType::Timestamp, _) => Err(format!(
+            "{path}: a timestamp field takes no default here (its rules compare it with the record's arrival)"
+        )),
+        _ => {
+            let bare = Field {
+                default: None,
+                ..f.clone()
+            };
+            let probe = Contract {
+                name: "default".into(),
+                version: 1,
+                fields: vec![bare],
+                rules: Vec::new(),
+                allow_extra: false,
+            };
+            let record = Value::Object(vec![(f.name.clone(), d.clone())]);
+            match super::validate::validate(&probe, &record, 0, false).first() {
+                None => Ok(d.clone()),
+                Some(v) => Err(format!("{path}: {}", v.detail)),
+            }
+        }
+    }
+}
+
 fn allowed_keys(v: &Value, keys: &[&str], path: &str) -> Result<(), String> {
     if let Value::Object(f) = v {
         if let Some((k, _)) = f.iter().find(|(k, _)| !keys.contains(&k.as_str())) {
@@ -271,7 +308,9 @@ impl Contract {
             }
             allowed_keys(
                 item,
-                &["name", "type", "required", "min", "max", "values"],
+                &[
+                    "name", "type", "required", "min", "max", "values", "default",
+                ],
                 &path,
             )?;
             let name = name_at(item.get("name"), &format!("{path}.name"))?;
@@ -338,14 +377,19 @@ impl Contract {
             if ty != FieldType::Enum && !values.is_empty() {
                 return Err(format!("{path}.values: only an enum has values"));
             }
-            fields.push(Field {
+            let mut f = Field {
                 name,
                 ty,
                 required,
                 min,
                 max,
                 values,
-            });
+                default: None,
+            };
+            if let Some(d) = item.get("default") {
+                f.default = Some(default_at(&f, d, &format!("{path}.default"))?);
+            }
+            fields.push(f);
         }
         let items = match v.get("rules") {
             None => Vec::new(),
@@ -445,6 +489,9 @@ impl Contract {
                         "values".into(),
                         Value::Array(f.values.iter().map(|v| s(v)).collect()),
                     ));
+                }
+                if let Some(d) = &f.default {
+                    o.push(("default".into(), d.clone()));
                 }
                 Value::Object(o)
             })
@@ -557,5 +604,43 @@ mod tests {
         );
         assert!(Contract::parse("[]").is_err());
         assert!(Contract::parse("").is_err());
+    }
+
+    #[test]
+    fn a_default_round_trips_and_must_be_a_value_the_field_accepts() {
+        let text = r#"{"name":"o","version":1,"fields":[{"name":"channel","type":"enum","required":true,"values":["web","app"],"default":"web"},{"name":"n","type":"int","min":1,"default":3}]}"#;
+        let c = Contract::parse(text).unwrap();
+        assert_eq!(c.fields[0].default, Some(Value::String("web".into())));
+        assert_eq!(Contract::parse(&c.to_json()), Ok(c.clone()));
+        assert_eq!(Contract::parse(&c.to_pretty()), Ok(c));
+        for (bad, why) in [
+            (
+                r#"{"name":"c","type":"enum","values":["web"],"default":"sms"}"#,
+                "is not one of web",
+            ),
+            (
+                r#"{"name":"n","type":"int","min":1,"default":0}"#,
+                "below the minimum 1",
+            ),
+            (
+                r#"{"name":"n","type":"int","default":"3"}"#,
+                "should be an int",
+            ),
+            (
+                r#"{"name":"n","type":"int","default":null}"#,
+                "null is not a default",
+            ),
+            (
+                r#"{"name":"t","type":"timestamp","default":"2024-01-01T00:00:00Z"}"#,
+                "takes no default",
+            ),
+        ] {
+            let e = Contract::parse(&format!(r#"{{"name":"o","version":1,"fields":[{bad}]}}"#))
+                .unwrap_err();
+            assert!(
+                e.starts_with("fields[0].default: ") && e.contains(why),
+                "{e}"
+            );
+        }
     }
 }

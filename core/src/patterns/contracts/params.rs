@@ -1,6 +1,6 @@
 //! Contracts' parameters: the run (records, their rate), the producer's invalid share and
 //! the kinds of defect, the contract itself (JSON) and the pitfall (the note's validator
-//! checking the wrong field).
+//! hung on the wrong field, which raises in Python).
 
 use crate::sim::params::{parse_choice, parse_float, parse_int, parse_on_off};
 use crate::sim::{ParamError, ParamKind, ParamSpec, Params, PitfallSpec};
@@ -70,7 +70,7 @@ pub(super) const SPECS: &[ParamSpec] = &[
 const PITFALLS: &[PitfallSpec] = &[PitfallSpec {
     name: PITFALL_WRONG_FIELD,
     label: "The note's validator checks the wrong field",
-    help: "The note hangs its \"order date not in the future\" check on the status validator and reads the date off the status value: order_date is never looked at, so orders dated in the future pass. Validate the field the rule is about.",
+    help: "The note hangs its \"order date not in the future\" check on the status validator and reads the date off the status value. In Pydantic that raises AttributeError, which is not a validation error: except ValidationError does not catch it, and the pipeline stops at the first record whose status is valid. Validate the field the rule is about.",
 }];
 
 /// Validated contracts parameters.

@@ -1,14 +1,15 @@
 //! The contracts state machine: each step the producer sends one record and the validator
 //! checks it against the contract; a valid record is accepted, an invalid one lands in the
 //! dead-letter table with every violation. Faults make the producer drift (a new field, a
-//! rename, a type change) without a contract change.
+//! rename, a type change) without a contract change. With the note's validator the
+//! pipeline stops at the first record it raises on: nothing after it is validated.
 
 use crate::json::Value;
 use crate::sim::{Fault, FaultSpec, PVec, ParamError, Params, Preset, Scenario};
 
 use super::params::ContractParams;
 use super::producer::{Drift, Producer, Shipped};
-use super::validate::{validate, Kind, Violation};
+use super::validate::{note_crash, validate, Kind, Violation};
 
 /// What the last step or fault did.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +18,14 @@ pub enum Last {
     Record {
         index: u64,
         violations: Vec<Violation>,
+    },
+    /// The pipeline is down: record `index` arrived and was not validated. It stopped at
+    /// record `since` (`index == since` on that step), on `error`, which the note's
+    /// validator raised and `except ValidationError` does not catch.
+    Down {
+        index: u64,
+        since: u64,
+        error: String,
     },
     Drift(Drift),
     /// The producer rolled a drift back.
@@ -34,6 +43,8 @@ pub struct Contracts {
     dead: PVec<u32>,
     by_kind: [u64; 10],
     violations: u64,
+    /// The record the pipeline stopped at, and the exception.
+    stopped: Option<(u64, String)>,
     last: Last,
 }
 
@@ -58,8 +69,8 @@ const FAULTS: &[FaultSpec] = &[
 const PRESETS: &[Preset] = &[
     Preset {
         name: "note-validator",
-        label: "The note's validator: future dates pass",
-        description: "Only future-dated orders are broken; the note's validator looks at status instead of order_date, so its date check rejects none of them (a completed one still fails shipped_at ≥ order_date).",
+        label: "The note's validator: the pipeline stops at record 1",
+        description: "The note's date check is a status validator that reads order_date off the status value. In Pydantic that raises AttributeError on the first record whose status is valid, which except ValidationError does not catch: the pipeline stops there and no later record is accepted or dead-lettered, future-dated or not.",
         seed: 42,
         params: &[("wrong-field", "on"), ("defects", "future"), ("invalid", "0.2")],
         faults: &[],
@@ -132,6 +143,17 @@ impl Contracts {
         self.violations
     }
 
+    /// The record the pipeline stopped at and the exception, if it did.
+    pub fn stopped(&self) -> Option<(u64, &str)> {
+        self.stopped.as_ref().map(|(i, e)| (*i, e.as_str()))
+    }
+
+    /// Records validated (accepted or dead-lettered): all that arrived, unless the
+    /// pipeline stopped.
+    pub fn processed(&self) -> u64 {
+        self.stopped.as_ref().map_or(self.step, |(i, _)| *i)
+    }
+
     pub fn last(&self) -> &Last {
         &self.last
     }
@@ -184,6 +206,7 @@ impl Scenario for Contracts {
             dead: PVec::new(),
             by_kind: [0; 10],
             violations: 0,
+            stopped: None,
             last: Last::Start,
         })
     }
@@ -194,6 +217,20 @@ impl Scenario for Contracts {
 
     fn step(&mut self) {
         let i = self.step;
+        if self.stopped.is_none() && self.params.wrong_field {
+            if let Some(error) = note_crash(&self.params.contract, &self.producer.record(i)) {
+                self.stopped = Some((i, error));
+            }
+        }
+        if let Some((since, error)) = &self.stopped {
+            self.last = Last::Down {
+                index: i,
+                since: *since,
+                error: error.clone(),
+            };
+            self.step += 1;
+            return;
+        }
         let violations = self.check(i);
         if violations.is_empty() {
             self.accepted += 1;
@@ -264,6 +301,7 @@ impl Scenario for Contracts {
         match &self.last {
             Last::Start => false,
             Last::Record { violations, .. } => !violations.is_empty(),
+            Last::Down { index, since, .. } => index == since,
             Last::Drift(_) | Last::Rollback(_) => true,
         }
     }
@@ -322,7 +360,7 @@ mod tests {
     }
 
     #[test]
-    fn the_notes_validator_lets_future_dates_through() {
+    fn the_notes_validator_stops_the_pipeline_at_the_first_valid_status() {
         let mut p = ContractParams::default();
         p.set("defects", "future").unwrap();
         p.invalid = 0.3;
@@ -330,8 +368,29 @@ mod tests {
         p.wrong_field = true;
         let note = run(&p, &[], 300);
         assert!(honest.by_kind()[7] > 50);
-        assert_eq!(note.by_kind()[7], 0);
-        assert!(note.accepted() > honest.accepted());
+        // Record 1's status is valid: the note's validator raises on it.
+        assert_eq!(note.stopped().map(|(i, _)| i), Some(0));
+        assert_eq!(
+            (note.accepted(), note.dead().len(), note.processed()),
+            (0, 0, 0)
+        );
+        assert!(
+            matches!(note.last(), Last::Down { index: 299, since: 0, error } if error.starts_with("AttributeError"))
+        );
+        assert_eq!(note.validated(), 300, "records keep arriving");
+        // Records whose status fails reach the dead-letter table before the stop.
+        p.set("defects", "enum").unwrap();
+        p.invalid = 1.0;
+        let s = run(&p, &[], 50);
+        assert!(s.stopped().is_none() && s.dead().len() == 50);
+        p.invalid = 0.5;
+        let s = run(&p, &[], 50);
+        let (at, _) = s.stopped().unwrap();
+        assert_eq!(
+            s.dead().len() as u64,
+            at,
+            "every record before the stop had a bad status"
+        );
         // Allowing extra fields lets the new field through.
         let mut loose = ContractParams {
             invalid: 0.0,

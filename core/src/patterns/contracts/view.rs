@@ -7,7 +7,7 @@ use crate::format::count;
 use super::contract::Contract;
 use super::producer::Shipped;
 use super::scenario::{Contracts, Last};
-use super::validate::{timestamp_text, validate, Kind};
+use super::validate::{plain_after_count, timestamp_text, validate, Kind};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContractView {
@@ -23,12 +23,16 @@ pub struct ContractView {
     /// The last record's JSON.
     pub record: Option<String>,
     pub wrong_field: bool,
+    /// The record the pipeline stopped at and the exception (the note's validator).
+    pub stopped: Option<(u64, String)>,
 }
 
 impl ContractView {
     pub fn of(s: &Contracts) -> ContractView {
         let record = match s.last() {
-            Last::Record { index, .. } => Some(s.record(*index).to_text()),
+            Last::Record { index, .. } | Last::Down { index, .. } => {
+                Some(s.record(*index).to_text())
+            }
             _ => None,
         };
         ContractView {
@@ -43,6 +47,7 @@ impl ContractView {
             last: s.last().clone(),
             record,
             wrong_field: s.params().wrong_field,
+            stopped: s.stopped().map(|(i, e)| (i, e.to_string())),
         }
     }
 }
@@ -59,6 +64,23 @@ pub fn record_rows(
     (start as u64..len.min(start as u64 + n as u64))
         .map(|i| {
             let index = len - 1 - i;
+            if let Some((since, error)) = s.stopped().filter(|(since, _)| index >= *since) {
+                return vec![
+                    (index + 1).to_string(),
+                    if index == since {
+                        "pipeline stopped"
+                    } else {
+                        "not validated"
+                    }
+                    .into(),
+                    if index == since {
+                        error.to_string()
+                    } else {
+                        format!("the pipeline stopped at record {}", since + 1)
+                    },
+                    String::new(),
+                ];
+            }
             let v = s.check(index);
             let flipped = previous.is_some_and(|c| {
                 let before = validate(
@@ -119,7 +141,7 @@ pub fn dead_rows(s: &Contracts, start: usize, n: usize) -> Vec<Vec<String>> {
 
 /// Records whose verdict differs under `previous` and the current contract.
 pub fn flips(s: &Contracts, previous: &Contract) -> u64 {
-    (0..s.validated())
+    (0..s.processed())
         .filter(|&i| {
             let r = s.record(i);
             let now = s.producer().arrival_ms(i);
@@ -133,7 +155,7 @@ pub fn flips(s: &Contracts, previous: &Contract) -> u64 {
 /// The diagram's text alternative.
 pub fn summary(v: &ContractView) -> String {
     format!(
-        "Producer → validator (contract v{}) → accepted: {} records; dead letters: {} records with {} violations.{}",
+        "Producer → validator (contract v{}) → accepted: {} records; dead letters: {} records with {} violations.{}{}",
         v.version,
         count(v.accepted),
         count(v.dead),
@@ -150,6 +172,14 @@ pub fn summary(v: &ContractView) -> String {
             } else {
                 format!(" The producer {}.", live.join(", and "))
             }
+        },
+        match &v.stopped {
+            Some((i, e)) => format!(
+                " The pipeline stopped at record {}: {}.",
+                count(i + 1),
+                e.split(':').next().unwrap_or("")
+            ),
+            None => String::new(),
         }
     )
 }
@@ -180,8 +210,9 @@ pub fn narrate(s: &Contracts) -> String {
                     index + 1
                 )
             } else {
+                let plain = plain_after_count(violations);
                 format!(
-                    "Record {} (arrived {at}) breaks {} rule{}: {}. Dead letter.",
+                    "Record {} (arrived {at}) breaks {} rule{}: {}. Dead letter.{}",
                     index + 1,
                     violations.len(),
                     if violations.len() == 1 { "" } else { "s" },
@@ -189,10 +220,43 @@ pub fn narrate(s: &Contracts) -> String {
                         .iter()
                         .map(|v| v.detail.clone())
                         .collect::<Vec<_>>()
-                        .join("; ")
+                        .join("; "),
+                    if plain == violations.len() {
+                        String::new()
+                    } else {
+                        format!(
+                            " With its cross-field rules in @model_validator(mode=\"after\") methods, a Pydantic model would report only {plain}: it runs those once every field is valid, and stops at the first that fails."
+                        )
+                    }
                 )
             }
         }
+        Last::Down {
+            index,
+            since,
+            error,
+        } if index == since => {
+            if error.starts_with("PydanticUserError") {
+                format!(
+                    "The pipeline cannot start: the note's validator is declared for status, a field the contract does not have, so Pydantic refuses to define the model ({error})."
+                )
+            } else {
+                format!(
+                    "Record {} (arrived {}): the note's status validator reads the date off the status value and raises {error}. Pydantic turns only ValueError and AssertionError into validation errors, so the exception escapes except ValidationError and the pipeline stops: this record is neither accepted nor dead-lettered.",
+                    index + 1,
+                    timestamp_text(s.producer().arrival_ms(*index))
+                )
+            }
+        }
+        Last::Down {
+            index,
+            since,
+            error,
+        } => format!(
+            "Record {} arrives and waits: the pipeline has been down since record {} ({error}).",
+            index + 1,
+            since + 1
+        ),
         Last::Rollback(d) => format!(
             "The producer rolls back the change that {}: records are as agreed again.",
             d.text()
@@ -228,5 +292,53 @@ mod tests {
         assert_eq!(flips(&s, &s.params().contract.clone()), 0);
         assert!(!narrate(&s).is_empty());
         assert!(summary(&s.view()).contains("contract v1"));
+    }
+
+    #[test]
+    fn the_story_names_what_after_validators_would_miss_and_the_stop() {
+        use crate::sim::Params;
+        let mut p = ContractParams::default();
+        p.set("defects", "future").unwrap();
+        p.invalid = 1.0;
+        let mut s = Contracts::new(&p, 42).unwrap();
+        let mut told = 0;
+        for _ in 0..100 {
+            s.step();
+            if let Last::Record { violations, .. } = s.last() {
+                let plain = plain_after_count(violations);
+                let text = narrate(&s);
+                assert_eq!(
+                    text.contains(&format!("would report only {plain}:")),
+                    plain != violations.len(),
+                    "{text}"
+                );
+                told += usize::from(plain != violations.len());
+            }
+        }
+        assert!(
+            told > 0,
+            "a completed order dated ahead also breaks shipped_at ≥ order_date"
+        );
+        p.wrong_field = true;
+        let mut s = Contracts::new(&p, 42).unwrap();
+        s.step();
+        let first = narrate(&s);
+        assert!(
+            first.starts_with(
+                "Record 1 (arrived 2024-01-15T09:00:00Z): the note's status validator"
+            ),
+            "{first}"
+        );
+        assert!(first.contains("AttributeError: 'Status' object has no attribute 'order_date'"));
+        s.step();
+        assert!(
+            narrate(&s).contains("down since record 1"),
+            "{}",
+            narrate(&s)
+        );
+        assert!(summary(&s.view()).ends_with("The pipeline stopped at record 1: AttributeError."));
+        let rows = record_rows(&s, None, 0, 10);
+        assert_eq!(rows[0][1], "not validated");
+        assert_eq!(rows[1][1], "pipeline stopped");
     }
 }
