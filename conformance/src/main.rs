@@ -5,6 +5,10 @@
 //!
 //! `pipelab-conformance contracts QUERY [--next CONTRACT] [--extra RECORDS]`: the /contracts
 //! run a link opens, as JSON (see [`contracts_run`]), for `conformance/tests/test_contracts.py`.
+//!
+//! `pipelab-conformance lakehouse QUERY`: the /lakehouse run a link opens — every commit of
+//! the three tables with its files' rows, and every pipeline run — as JSON (see
+//! [`lakehouse_run`]), for `conformance/tests/test_lakehouse.py`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -16,6 +20,18 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.as_slice() {
         [cmd, dir] if cmd == "listings" => write_listings(Path::new(dir)),
+        [cmd, query] if cmd == "lakehouse" => {
+            return match lakehouse_run(query) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         [cmd, rest @ ..] if cmd == "contracts" => {
             return match contracts_run(rest) {
                 Ok(text) => {
@@ -277,4 +293,257 @@ fn contracts_run(args: &[String]) -> Result<String, String> {
         ));
     }
     Ok(Value::Object(out).to_text())
+}
+
+/// The /lakehouse run the link `query` opens, as JSON: the listing at the link's step; the
+/// parameters the replay needs; per table every commit (version, Delta operation, writer,
+/// the files it added with their rows, the paths it removed, its `_delta_log` text); and
+/// every pipeline run (the bronze versions it read, the day a newest-day job keeps, the
+/// silver version it started from, the second writer's commit, the conflict, the silver
+/// commit, how many orders it inserted and matched, the compaction). Faults at a step are
+/// applied after that step, as the page's timeline does.
+fn lakehouse_run(query: &str) -> Result<String, String> {
+    use pipelab_core::calendar::day_text;
+    use pipelab_core::json::Value;
+    use pipelab_core::link;
+    use pipelab_core::patterns::lakehouse::code::code_view;
+    use pipelab_core::patterns::lakehouse::files::{
+        bronze_file, bronze_rows, gold_rows, SilverCols,
+    };
+    use pipelab_core::patterns::lakehouse::params::ReadMode;
+    use pipelab_core::patterns::lakehouse::scenario::{Last, RunReport};
+    use pipelab_core::patterns::lakehouse::table::{Conflict, DataFile, Layer};
+    use pipelab_core::patterns::lakehouse::view::commit_json;
+    use pipelab_core::patterns::lakehouse::{LakeParams, Lakehouse};
+    use pipelab_core::sim::Scenario;
+
+    let query = query
+        .trim_start_matches("/lakehouse")
+        .trim_start_matches('?');
+    let d = link::decode::<LakeParams>(query, Lakehouse::fault_specs());
+    if let Some(v) = d.unknown_version {
+        return Err(format!("unknown link version {v}"));
+    }
+    if let Some(i) = d.ignored.first() {
+        return Err(format!("the link's {} was ignored: {}", i.key, i.reason));
+    }
+    let state = d.state;
+    let mut s = Lakehouse::new(&state.params, state.seed)
+        .map_err(|e| format!("{:?}", e.first().map(|x| &x.message)))?;
+    let str_ = |x: &str| Value::String(x.to_string());
+    let num = |x: i64| Value::Number(x.to_string());
+    let opt = |x: Option<Value>| x.unwrap_or(Value::Null);
+    let obj = |fields: Vec<(&str, Value)>| {
+        Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
+    };
+    let mut runs = Vec::new();
+    let mut record = |s: &Lakehouse, before: u32| {
+        let r: &RunReport = match s.last() {
+            Last::Arrived { run: Some(r), .. } | Last::Rerun(r) => r,
+            _ => return,
+        };
+        let today = match s.params().read {
+            ReadMode::Snapshots => None,
+            ReadMode::NewestDay => Some(s.feed().arrival_day(s.steps().saturating_sub(1))),
+        };
+        let conflict = r.conflict.map(|c| {
+            let (kind, version, what) = match c {
+                Conflict::PartitionChanged { version, partition } => {
+                    ("partition", version, str_(&day_text(partition)))
+                }
+                Conflict::FileGone { version, file } => ("file", version, num(file as i64)),
+            };
+            obj(vec![
+                ("kind", str_(kind)),
+                ("exception", str_(c.exception())),
+                ("version", num(version as i64)),
+                ("what", what),
+            ])
+        });
+        runs.push(obj(vec![
+            ("number", num(r.number as i64)),
+            ("step", num(s.steps() as i64)),
+            ("rerun", Value::Bool(r.rerun)),
+            ("bronze_from", num(r.bronze_from as i64 + 1)),
+            ("bronze_to", num(r.bronze_to as i64)),
+            ("today", opt(today.map(|d| str_(&day_text(d))))),
+            ("silver_before", num(before as i64)),
+            ("rival_version", opt(r.rival_version.map(|v| num(v as i64)))),
+            ("conflict", opt(conflict)),
+            (
+                "silver_version",
+                opt(r.silver_version.map(|v| num(v as i64))),
+            ),
+            ("inserted", num(r.plan.inserted as i64)),
+            ("matched", num(r.plan.matched as i64)),
+            ("rows_read", num(r.plan.rows_read as i64)),
+            (
+                "compaction",
+                opt(r.compaction.map(|(removed, added, v)| {
+                    obj(vec![
+                        ("removed", num(removed as i64)),
+                        ("added", num(added as i64)),
+                        ("version", num(v as i64)),
+                    ])
+                })),
+            ),
+            (
+                "gold",
+                opt(r.gold.map(|(v, op)| {
+                    obj(vec![
+                        ("version", num(v as i64)),
+                        ("operation", str_(op.text())),
+                    ])
+                })),
+            ),
+        ]));
+    };
+    let faults = state.faults.clone();
+    let silver_now = |s: &Lakehouse| s.lake().table(Layer::Silver).version();
+    let apply_at = |s: &mut Lakehouse, step: u64, record: &mut dyn FnMut(&Lakehouse, u32)| {
+        for f in faults.iter().filter(|f| f.step == step) {
+            let before = silver_now(s);
+            if s.apply(&f.fault).is_ok() {
+                record(s, before);
+            }
+        }
+    };
+    apply_at(&mut s, 0, &mut record);
+    while s.steps() < state.step.min(s.total_steps()) {
+        let before = silver_now(&s);
+        s.step();
+        record(&s, before);
+        let at = s.steps();
+        apply_at(&mut s, at, &mut record);
+    }
+    let lake = s.lake();
+    let feed = s.feed();
+    let rows_of = |f: &DataFile| -> Value {
+        let cell_u = |x: Option<u64>| opt(x.map(|v| num(v as i64)));
+        let cell_s = |x: Option<&str>| opt(x.map(str_));
+        let rows: Vec<Value> = match f.layer {
+            Layer::Bronze => bronze_file(f, feed)
+                .map(|b| {
+                    bronze_rows(&b)
+                        .into_iter()
+                        .map(|r| {
+                            Value::Array(vec![
+                                num(r.offset as i64),
+                                num(r.order_id as i64),
+                                cell_u(r.user_id.map(u64::from)),
+                                str_(&day_text(r.day)),
+                                cell_s(r.amount),
+                                num(r.ingested_ms),
+                                cell_s(r.currency),
+                            ])
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Layer::Silver => f
+                .stored()
+                .and_then(SilverCols::of)
+                .map(|c| {
+                    (0..c.len())
+                        .filter_map(|i| c.row(i))
+                        .map(|r| {
+                            Value::Array(vec![
+                                num(r.order_id as i64),
+                                num(r.user_id as i64),
+                                str_(&day_text(r.day)),
+                                num(r.amount_cents),
+                                num(r.ingested_ms),
+                                cell_s(r.currency),
+                            ])
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Layer::Gold => f
+                .stored()
+                .map(gold_rows)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|g| {
+                    Value::Array(vec![
+                        num(g.user_id as i64),
+                        num(g.orders as i64),
+                        num(g.spent_cents),
+                    ])
+                })
+                .collect(),
+        };
+        Value::Array(rows)
+    };
+    let mut tables = Vec::new();
+    for layer in Layer::ALL {
+        let t = lake.table(layer);
+        let mut commits = vec![obj(vec![
+            ("version", num(0)),
+            ("operation", str_("CREATE TABLE")),
+            ("log", str_(&commit_json(lake, layer, 0))),
+        ])];
+        for v in 1..=t.version() {
+            let Some(c) = t.commit(v) else { continue };
+            let added: Vec<Value> = t
+                .added_by(v)
+                .into_iter()
+                .filter_map(|f| lake.file(f))
+                .map(|f| {
+                    obj(vec![
+                        ("path", str_(&f.rel_path())),
+                        ("partition", opt(f.partition.map(|p| str_(&day_text(p))))),
+                        ("schema", num(f.schema as i64)),
+                        ("rows", rows_of(f)),
+                    ])
+                })
+                .collect();
+            let removed: Vec<Value> = t
+                .removed_by(v)
+                .into_iter()
+                .filter_map(|f| lake.file(f))
+                .map(|f| str_(&f.rel_path()))
+                .collect();
+            commits.push(obj(vec![
+                ("version", num(v as i64)),
+                ("operation", str_(c.op.delta_name())),
+                ("op", str_(c.op.text())),
+                ("at_ms", num(c.at_ms)),
+                ("writer", num(c.writer as i64)),
+                ("retries", num(c.retries as i64)),
+                ("schema", num(c.schema as i64)),
+                ("rows_added", num(c.rows_added as i64)),
+                ("rows_removed", num(c.rows_removed as i64)),
+                ("added", Value::Array(added)),
+                ("removed", Value::Array(removed)),
+                ("log", str_(&commit_json(lake, layer, v))),
+            ]));
+        }
+        tables.push((layer.name().to_string(), Value::Array(commits)));
+    }
+    let p = s.params();
+    let out = obj(vec![
+        ("listing", str_(&code_view(&s).lines.join("\n"))),
+        ("step", num(s.steps() as i64)),
+        (
+            "params",
+            obj(vec![
+                ("users", num(p.users as i64)),
+                ("per_day", num(p.per_day as i64)),
+                ("file_rows", num(p.file_rows as i64)),
+                ("every", num(p.every as i64)),
+                ("compact", num(p.compact as i64)),
+                ("target", num(p.target_rows as i64)),
+            ]),
+        ),
+        ("tables", Value::Object(tables)),
+        ("runs", Value::Array(runs)),
+        ("conflicts", num(s.conflicts() as i64)),
+    ]);
+    Ok(out.to_text())
 }

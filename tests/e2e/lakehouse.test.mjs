@@ -1,7 +1,8 @@
-// Lakehouse-specific checks (issue 6): two writers — one conflicts, retries and inserts
-// nothing twice; the note's gold append (pitfall) double-counts and a rerun adds more, while
-// MERGE stays right; a late file is dropped by a job that reads only the newest day and
-// picked up by one that reads new snapshots; time travel by version and by timestamp, bad
+// Lakehouse-specific checks (issue 6): two writers — one commit fails with
+// ConcurrentAppendException, the job runs its MERGE again and inserts nothing twice; the
+// note's gold append (pitfall) double-counts and a rerun adds more, while MERGE stays right;
+// a late file is dropped by a job that reads only the newest day and picked up by one that
+// reads the new bronze versions; time travel by version and by timestamp, bad
 // input answered next to the field, and a query whose skipped files are shown. All through
 // the page's own controls.
 
@@ -29,7 +30,7 @@ async function badge(lab, metric) {
 }
 
 describe('/lakehouse', () => {
-  test('a second writer: one commit conflicts, retries on the new snapshot and inserts nothing twice', async () => {
+  test('a second writer: one commit fails, the job runs its MERGE again and inserts nothing twice', async () => {
     await env.withPage(async (lab) => {
       await lab.open('/lakehouse?v=1&seed=2&step=59', ROOT);
       await lab.waitStep(59);
@@ -39,13 +40,13 @@ describe('/lakehouse', () => {
       await lab.until(() => lab.int('step'), (s) => s === 60, 'the next run');
       const said = await lab.text('narration');
       assert.match(said, /second writer committed the same MERGE first/);
-      assert.match(said, /commit conflicts \(silver v\d+ added a file to order_day=\d+, a partition this MERGE read\)/);
+      assert.match(said, /commit fails \(ConcurrentAppendException: silver v\d+ added files to order_day=\d{4}-\d\d-\d\d, a partition this MERGE read\), so the job runs its MERGE again/);
       assert.match(said, /nothing new to insert/);
       assert.equal(parseNumber(await lab.text('conflicts')), 1);
       assert.equal((await badge(lab, 'silver')).state, 'correct', 'each order once');
       assert.equal((await badge(lab, 'gold')).state, 'correct');
-      assert.match(await lab.text('table-commits'), /merge \(second writer\)/);
-      assert.match(await lab.text('code-panel'), /ValidationException/);
+      assert.match(await lab.text('table-commits'), /MERGE \(second writer\)/);
+      assert.match(await lab.text('code-panel'), /ConcurrentAppendException/);
     });
   });
 
@@ -124,7 +125,7 @@ describe('/lakehouse', () => {
       // A snapshot in the picture: it becomes the version read, its metadata is shown.
       const dot = lab.page.locator(`${tid('diagram')} [data-inspect^="snapshot-"]`).first();
       await dot.click();
-      await lab.until(() => lab.text('inspect'), (t) => /"snapshot-id"/.test(t), 'snapshot JSON');
+      await lab.until(() => lab.text('inspect'), (t) => /"commitInfo"/.test(t), 'the commit as Delta logs it');
       assert.match(await lab.text('travel-note'), /Reading silver v\d+ \(VERSION AS OF/);
       // A silver file written before the column was added reads currency as null.
       await lab.click('travel-now');

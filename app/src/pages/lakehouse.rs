@@ -1,5 +1,5 @@
-//! /lakehouse: bronze, silver and gold as lanes of Arrow data files, the snapshot log of
-//! silver you can travel back through, a query that shows the files pruning skipped, and
+//! /lakehouse: bronze, silver and gold (Delta Lake tables) as lanes of Arrow data files, the
+//! commit log of silver you can travel back through, a query that shows the files pruning skipped, and
 //! the commit, file and gold tables.
 
 use leptos::prelude::*;
@@ -29,12 +29,13 @@ use crate::widgets::table::{DataTable, RowPages};
 
 const GLOSSARY: &[(&str, &str)] = &[
     ("bronze / silver / gold", "Raw data as it landed; cleaned, typed, one row per entity; aggregates ready for dashboards."),
-    ("data file", "An immutable file of rows (Parquet in a real lake; an Arrow record batch here). Tables change by adding and removing whole files."),
-    ("snapshot", "The table's list of live files after a commit, numbered by version. Reading an old snapshot is time travel."),
-    ("manifest", "The metadata listing a snapshot's files with their partition and per-column min/max statistics."),
-    ("optimistic commit", "A writer prepares its files against the snapshot it read and commits only if nothing it depends on changed since; otherwise it re-reads and retries."),
+    ("Delta Lake", "The table format used here: each table is Parquet data files plus _delta_log, a log of commits numbered 0, 1, 2…; here each file is held as an Arrow record batch."),
+    ("data file", "An immutable file of rows. Tables change by adding and removing whole files."),
+    ("version / snapshot", "Version N is the table after its commit N (version 0: CREATE TABLE, empty); its snapshot is the list of files live then. Reading an old version is time travel."),
+    ("transaction log", "_delta_log: one JSON file per version whose add and remove actions list the files it added and removed, each with partition values and per-column min/max statistics."),
+    ("optimistic commit", "A writer prepares its files against the version it read; the commit fails (ConcurrentAppendException…) if a commit since then changed what it read. Nothing retries by itself: the job runs its statement again."),
     ("MERGE", "Insert, update or delete rows by matching a key against the table: rerunning it with the same input changes nothing."),
-    ("compaction", "Rewriting many small files into fewer large ones (here sorted by user), with the same rows."),
+    ("compaction", "OPTIMIZE: rewriting a partition's files into fewer, larger ones (here ZORDER BY user_id: sorted by user), with the same rows."),
     ("partition pruning", "Skipping files whose partition value cannot match the query; min/max statistics skip more."),
     ("schema evolution", "Adding a column without rewriting old files: readers fill it with null for them."),
 ];
@@ -94,6 +95,8 @@ fn pick(key: &str, inspect: RwSignal<Option<Inspect>>, travel: RwSignal<Travel>)
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct LaneFile {
     id: FileId,
+    /// Its number within its table (its name, `part-00042`).
+    seq: u32,
     rows: u32,
     partition: Option<u32>,
     small: bool,
@@ -132,6 +135,7 @@ fn picture(s: &Lakehouse, silver_version: u32) -> Picture {
             .filter_map(|&f| lake.file(f))
             .map(|d| LaneFile {
                 id: d.id,
+                seq: d.seq,
                 rows: d.rows,
                 partition: d.partition,
                 small: layer == Layer::Silver && d.rows < target,
@@ -206,7 +210,7 @@ fn lake_svg(
         let title = format!("{} v{version}", layer.name());
         let more = live.saturating_sub(files.len());
         let sub = if more > 0 {
-            format!("{} files, newest {}", count(*live as u64), files.len())
+            format!("{} files, {} drawn", count(*live as u64), files.len())
         } else {
             format!("{} file{}", count(*live as u64), if *live == 1 { "" } else { "s" })
         };
@@ -224,7 +228,7 @@ fn lake_svg(
         let mut x = 86.0;
         let rects = files
             .iter()
-            .map(|&LaneFile { id, rows, partition: part, small, just }| {
+            .map(|&LaneFile { id, seq, rows, partition: part, small, just }| {
                 let w = natural(rows) * fit;
                 let fx = x;
                 x += w + 2.0 * fit;
@@ -242,7 +246,8 @@ fn lake_svg(
                     class.push_str(if q.scanned.binary_search(&id).is_ok() { " scanned" } else { " skipped" });
                 }
                 let label = format!(
-                    "File {id}{}: {rows} rows",
+                    "{} file part-{seq:05}{}: {rows} rows",
+                    layer.name(),
                     part.map_or(String::new(), |d| format!(" of {}", day_text(d)))
                 );
                 view! {
@@ -294,11 +299,11 @@ fn lake_svg(
 fn lane_text(v: &LakeView, layer: Layer) -> String {
     match layer {
         Layer::Bronze => format!(
-            "bronze.orders_raw: every landed file appended as it came — {} files, {} versions, schema v{}. Amounts are still text; bad rows and resends are kept: bronze is the record of what arrived.",
+            "bronze.orders_raw: every landed file appended as it came — {} files, at version {}, schema {}. Amounts are still text; bad rows and resends are kept: bronze is the record of what arrived.",
             count(v.bronze_files as u64), v.versions[0], v.schemas[0]
         ),
         Layer::Silver => format!(
-            "silver.orders, partitioned by order day: {} live files ({} small, under the target size), {} orders worth {}, schema v{}. {} compactions, {} commit conflicts retried. {} bad rows rejected so far{}.",
+            "silver.orders, partitioned by order day: {} live files ({} small, under the target size), {} orders worth {}, schema {}. {} compactions, {} failed commits (the job ran its MERGE again). {} bad rows rejected so far{}.",
             count(v.silver_files as u64), count(v.silver_small as u64), count(v.silver_orders), money(v.silver_cents), v.schemas[1], v.compactions, v.conflicts, count(v.rejected),
             if v.filtered > 0 { format!(", {} rows dropped by the newest-day filter", count(v.filtered)) } else { String::new() }
         ),
@@ -318,8 +323,8 @@ fn file_detail(s: &Lakehouse, id: FileId) -> AnyView {
     let cells = file_cells(f);
     let (columns, rows) = file_rows(f, s.feed(), 0, 8);
     let head = format!(
-        "{} — partition {}, {} rows, order_id {}, user_id {}, amount {}, schema {}, added in {} v{}.",
-        cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], f.layer.name(), f.added_in
+        "{} — partition {}, {} rows, order_id {}, user_id {}, amount {}, {}, added in {}.",
+        cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]
     );
     let more = (f.rows as usize).saturating_sub(rows.len());
     view! {
@@ -336,8 +341,8 @@ fn file_detail(s: &Lakehouse, id: FileId) -> AnyView {
 fn commit_detail(s: &Lakehouse, version: u32) -> AnyView {
     let json = commit_json(s.lake(), Layer::Silver, version);
     view! {
-        <span>{format!("Silver snapshot v{version} as table metadata (the query below now reads it):")}</span>
-        <pre class="json" tabindex="0" role="region" aria-label="The snapshot’s metadata as JSON">{json}</pre>
+        <span>{format!("Silver v{version} as Delta Lake logs it, _delta_log/{version:020}.json: one action per line (sizes are the Arrow batches' bytes). The query below now reads this version:")}</span>
+        <pre class="json" tabindex="0" role="region" aria-label="The commit’s actions as JSON">{json}</pre>
     }
     .into_any()
 }
@@ -470,21 +475,21 @@ fn questions(sim: Sim<Lakehouse>) -> Vec<Question> {
         },
         Question {
             id: "conflict",
-            prompt: "Two writers MERGE the same bronze rows from the same snapshot; one commits first. What should the second do?".into(),
-            choices: vec!["Commit anyway".into(), "Re-read the new snapshot and redo the MERGE".into(), "Overwrite the first writer's files".into()],
-            answer: Callback::new(|()| (1, "Its result was computed from a snapshot that is no longer current and a partition it read changed: it re-reads and redoes the MERGE, which now finds every order already there and inserts nothing. Committing anyway would store each order twice.".into())),
+            prompt: "Two writers MERGE the same bronze rows from the same version of silver; one commits first. What happens to the other?".into(),
+            choices: vec!["It commits too: its files are just as valid".into(), "Its commit fails with ConcurrentAppendException; the job runs the MERGE again".into(), "Delta re-reads the table and retries it by itself".into()],
+            answer: Callback::new(|()| (1, "Delta checks at commit time whether a commit since the version it read added files to a partition its MERGE read; one did, so the commit fails and nothing is written. Nothing retries by itself: the job runs its MERGE again on the new version, which matches every order and inserts nothing. Had it committed, each order would be stored twice.".into())),
         },
         Question {
             id: "compaction",
-            prompt: "Compaction rewrites 5 small files of a partition into 1. What happens to a query over that day?".into(),
+            prompt: "OPTIMIZE rewrites a partition's 5 small files as 1. What happens to a query over that day?".into(),
             choices: vec!["Same answer, fewer files opened".into(), "Faster, but the answer changes".into(), "Old snapshots can no longer be read".into()],
-            answer: Callback::new(|()| (0, "The rows are the same, so the answer is; the query opens one file instead of five. The old files stay (until they are expired), so time travel to before the compaction still works.".into())),
+            answer: Callback::new(|()| (0, "The rows are the same, so the answer is; the query opens one file instead of five. The old files stay (until VACUUM deletes them), so time travel to before the compaction still works.".into())),
         },
         Question {
             id: "schema",
             prompt: "After ALTER TABLE … ADD COLUMN currency, what does a reader see in currency for rows written before?".into(),
             choices: vec!["An error".into(), "null".into(), "The default currency".into()],
-            answer: Callback::new(|()| (1, "Old files have no currency column; the reader fills it with null. Nothing is rewritten. Reading a snapshot from before the change shows the old schema.".into())),
+            answer: Callback::new(|()| (1, "Old files have no currency column; the reader fills it with null. Nothing is rewritten: the commit holds only the new schema (a metaData action). Reading a version from before the change shows the old schema.".into())),
         },
     ]
 }
@@ -742,7 +747,7 @@ pub fn LakehousePage() -> impl IntoView {
     };
     view! {
         <SimPage ui=ui title="Lakehouse: bronze, silver and gold with snapshots and time travel">
-            <p class="lede">"Raw orders land in bronze as Arrow data files; a job MERGEs them typed, valid and one per order into silver's day partitions; another keeps per-user totals in gold. Every table is a log of commits over immutable files, so any snapshot can be read again. Step through; add a second writer, rerun a job, send a late file, add a column — or switch on the note's gold append."</p>
+            <p class="lede">"Raw orders land in bronze, a Delta Lake table of immutable data files (Arrow batches here); a job MERGEs them typed, valid and one per order into silver's day partitions; another keeps per-user totals in gold. Every table is a log of commits numbered from version 0, so any version can be read again. Step through; add a second writer, rerun a job, send a late file, add a column — or switch on the note's gold append."</p>
             <div class="sticky-transport">
                 <SimTransport ui=ui />
                 <SimNarration ui=ui />
@@ -809,8 +814,8 @@ pub fn LakehousePage() -> impl IntoView {
                             <option value="silver" selected>"silver"</option>
                             <option value="gold">"gold"</option>
                         </select></label>
-                        <DataTable id="commits" caption="Snapshots, newest first" columns=&["Version", "Committed", "Operation", "Files", "Rows", "Schema", "Retries"] total=commits_total fetch=commit_rows(sim, log_layer) page_size=8 />
-                        <DataTable id="files" caption="Silver's files in the snapshot read (the manifest), newest first" columns=&["Path", "Partition", "Rows", "order_id min…max", "user_id min…max", "amount min…max", "Schema", "Added in"] total=files_total fetch=file_table_rows(sim, silver_version) page_size=8 />
+                        <DataTable id="commits" caption="Commits (DESCRIBE HISTORY), newest first; version 0, the CREATE TABLE, is not listed" columns=&["Version", "Committed", "Operation", "Files added / removed", "Rows added / removed", "Schema", "Attempt"] total=commits_total fetch=commit_rows(sim, log_layer) page_size=8 />
+                        <DataTable id="files" caption="Silver's files live in the version read (from the log's add actions), newest first" columns=&["Path", "Partition", "Rows", "order_id min…max", "user_id min…max", "amount min…max", "Schema", "Added in"] total=files_total fetch=file_table_rows(sim, silver_version) page_size=8 />
                         <DataTable id="gold" caption="gold.user_stats now, every row (the note's append leaves several per user)" columns=&["user_id", "order_count", "total_spent"] total=gold_total fetch=gold_table_rows(sim) page_size=8 />
                     </section>
                     <CodePanel code=code />
@@ -823,9 +828,9 @@ pub fn LakehousePage() -> impl IntoView {
                 </aside>
             </div>
             <Explainer
-                what="A lakehouse keeps tables as immutable data files in cheap storage plus a table format (Iceberg, Delta, Hudi) that records which files make each version. Commits are atomic and optimistic, old versions stay readable, and per-file statistics let readers skip files. Bronze keeps what arrived, silver what is valid, gold what the business asks."
+                what="A lakehouse keeps tables as immutable data files in cheap storage plus a table format (Delta Lake here; Iceberg and Hudi are others) that records which files make each version. Commits are atomic and optimistic, old versions stay readable, and per-file statistics let readers skip files. Bronze keeps what arrived, silver what is valid, gold what the business asks."
                 when="Many readers and writers over large, growing tables; reprocessing and audits (rerun from bronze, read yesterday's version); both SQL analytics and data science on the same files."
-                when_not="Small data a single database handles; workloads of many tiny, low-latency updates (row stores do them better); teams without time for table maintenance (compaction, expiring snapshots, vacuum)."
+                when_not="Small data a single database handles; workloads of many tiny, low-latency updates (row stores do them better); teams without time for table maintenance (OPTIMIZE, VACUUM of old files)."
                 glossary=GLOSSARY />
         </SimPage>
     }

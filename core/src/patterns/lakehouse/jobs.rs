@@ -1,8 +1,8 @@
 //! The jobs that write the tables, and the reader that queries them. Silver is a MERGE of
 //! the new bronze rows on `order_id` (insert when not matched), pruned to the partitions and
 //! files whose statistics can hold the incoming ids; gold is per-user totals written by
-//! MERGE, overwrite or (the note's) append; compaction rewrites a partition's small files,
-//! sorted by user so the statistics prune user lookups; a query prunes by partition and by
+//! MERGE, overwrite or (the note's) append; compaction (`OPTIMIZE … ZORDER BY (user_id)`)
+//! rewrites a partition's files sorted by user so the statistics prune user lookups; a query prunes by partition and by
 //! per-file min/max before it reads a row.
 
 use super::files::{
@@ -94,7 +94,8 @@ pub fn plan_silver(
             ));
         }
     }
-    // SELECT DISTINCT on order_id, keeping the first arrival; then by partition.
+    // One row per order_id, the first arrival (ROW_NUMBER() OVER (PARTITION BY order_id
+    // ORDER BY _offset) = 1); then by partition.
     // (Sorted vectors, not maps: each map instantiation costs ~5 KB of download.)
     incoming.sort_unstable_by_key(|(offset, r)| (r.order_id, *offset));
     let before = incoming.len();
@@ -307,8 +308,10 @@ pub fn plan_gold(
     ))
 }
 
-/// Plans compacting, in each of `partitions`, the small files (fewer than `target` rows) at
-/// `base` into files of up to `target` rows, sorted by user — if at least `at` of them.
+/// Plans `OPTIMIZE silver.orders WHERE order_day = d ZORDER BY (user_id)` for each of
+/// `partitions` that holds at least `at` small files (fewer than `target` rows) at `base`:
+/// Z-ordering reads every live file of the partition (small or not), sorts the rows by user
+/// and writes them back in files of up to `target` rows (`spark.sql.files.maxRecordsPerFile`).
 pub fn plan_compaction(
     lake: &Lake,
     base: u32,
@@ -322,14 +325,15 @@ pub fn plan_compaction(
     let schema = lake.table(Layer::Silver).schema.max(1);
     let mut change = Change::default();
     for &p in partitions {
-        let small: Vec<FileId> = live_in(lake, base, &[p])
-            .into_iter()
-            .filter(|&f| lake.file(f).is_some_and(|d| d.rows < target))
-            .collect();
-        if small.len() < at.max(2) as usize {
+        let live = live_in(lake, base, &[p]);
+        let small = live
+            .iter()
+            .filter(|&&f| lake.file(f).is_some_and(|d| d.rows < target))
+            .count();
+        if small < at.max(2) as usize {
             continue;
         }
-        let mut rows: Vec<SilverRow> = small
+        let mut rows: Vec<SilverRow> = live
             .iter()
             .filter_map(|&f| {
                 lake.file(f)
@@ -346,7 +350,7 @@ pub fn plan_compaction(
                     .push(Lake::new_file(Layer::Silver, Some(p), schema, built));
             }
         }
-        change.remove.extend(small);
+        change.remove.extend(live);
     }
     (!change.remove.is_empty()).then_some(change)
 }

@@ -1,8 +1,9 @@
 //! The lakehouse: raw orders land in bronze as Arrow data files; a silver job MERGEs them
 //! typed, valid and de-duplicated into day partitions; a gold job keeps per-user totals.
-//! Every table is a log of optimistic commits over immutable files with per-file min/max
-//! statistics, so any version can be read again (time travel), small files can be compacted
-//! and queries skip the files that cannot match. The oracle
+//! Every table is a Delta Lake table: a log of optimistic commits (versions 0, 1, 2…) over
+//! immutable files with per-file min/max statistics, so any version can be read again (time
+//! travel), small files can be compacted (OPTIMIZE … ZORDER BY) and queries skip the files
+//! that cannot match. The oracle
 //! ([`crate::oracle::lakehouse`]) folds the feed itself.
 
 pub mod code;

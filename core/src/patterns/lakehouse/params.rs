@@ -31,7 +31,7 @@ pub enum GoldWrite {
 /// Which bronze rows the silver job reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadMode {
-    /// Every file committed to bronze since the snapshot the last run read (incremental).
+    /// The rows of every bronze commit since the version the last run read (the change feed).
     Snapshots,
     /// Only rows of the newest day seen (`WHERE order_date = current_date`): late rows are lost.
     NewestDay,
@@ -42,7 +42,7 @@ const GOLD: &[(&str, &str)] = &[
     ("overwrite", "overwrite from all of silver"),
 ];
 const READ: &[(&str, &str)] = &[
-    ("snapshots", "new bronze snapshots"),
+    ("snapshots", "new bronze versions (change feed)"),
     ("day", "the newest day only"),
 ];
 
@@ -92,13 +92,13 @@ pub(crate) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "compact",
         label: "Compact at (small files)",
-        help: "After a run, a silver partition holding at least this many small files is compacted into one file (0: never).",
+        help: "After a run, a silver day partition holding at least this many small files is rewritten by OPTIMIZE … ZORDER BY (user_id): all its files, sorted by user, into files of up to the target size (0: never).",
         kind: ParamKind::Int { min: 0, max: 1_000 },
     },
     ParamSpec {
         name: "target",
         label: "Target file size (rows)",
-        help: "A silver file with fewer rows than this is small; compaction writes files of up to this size.",
+        help: "A silver file with fewer rows than this is small; compaction writes files of up to this many rows (spark.sql.files.maxRecordsPerFile).",
         kind: ParamKind::Int { min: 2, max: 100_000 },
     },
     ParamSpec {
@@ -110,7 +110,7 @@ pub(crate) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "read",
         label: "Silver reads",
-        help: "New bronze snapshots: every file committed since the last run, whatever its order day. The newest day only: a job filtered on today's date, which loses rows that arrive late.",
+        help: "New bronze versions: the rows of every bronze commit since the last run (Delta's change data feed, table_changes), whatever their order day. The newest day only: the same rows filtered on today's date, which loses rows that arrive late.",
         kind: ParamKind::Choice(READ),
     },
 ];

@@ -1,8 +1,9 @@
-//! The lakehouse state machine: one raw row lands per step; every `filerows` rows the
-//! ingester commits a bronze file; every `every` files the pipeline runs — the silver
-//! MERGE, compaction of the partitions it touched, the gold write. Faults: a second writer
-//! runs the same silver job at the same time (one commit conflicts and retries), the last
-//! run is run again, the next rows arrive as a late file, the producer adds a field.
+//! The lakehouse state machine (Delta Lake tables): one raw row lands per step; every
+//! `filerows` rows the ingester commits a bronze file; every `every` files the pipeline
+//! runs — the silver MERGE, `OPTIMIZE … ZORDER BY` of the partitions it touched, the gold
+//! write. Faults: a second writer runs the same silver MERGE at the same time (one commit
+//! fails with `ConcurrentAppendException` and the job runs its MERGE again), the last run is
+//! run again, the next rows arrive as a late file, the producer adds a field.
 
 use std::sync::Arc;
 
@@ -142,7 +143,7 @@ const FAULTS: &[FaultSpec] = &[
     FaultSpec {
         kind: "concurrent-writer",
         label: "A second writer",
-        help: "The next run's silver MERGE is also started by a second scheduler: both read the same snapshot, the second commits first, and the first one's commit conflicts — it re-reads the new snapshot, finds its rows already there and inserts nothing.",
+        help: "The next run's silver MERGE is also started by a second scheduler: both read the same version, the second writer commits first, and the pipeline's commit fails with ConcurrentAppendException (files were added to a partition its MERGE read). Nothing retries by itself: the job runs its MERGE again on the new version, which matches every order and inserts nothing.",
     },
     FaultSpec {
         kind: "rerun",
@@ -152,7 +153,7 @@ const FAULTS: &[FaultSpec] = &[
     FaultSpec {
         kind: "late-file",
         label: "A late bronze file",
-        help: "The next rows come from a device that was offline: their orders are three days old. Reading new snapshots picks them up into old partitions; a job that only reads the newest day drops them.",
+        help: "The next rows come from a device that was offline: their orders are three days old. Reading the bronze versions committed since the last run picks them up into old partitions; a job that only reads the newest day drops them.",
     },
     FaultSpec {
         kind: "add-column",
@@ -174,7 +175,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "compaction",
         label: "Compaction",
-        description: "Once a day partition holds five small files, they are rewritten into one, sorted by user: the same rows, fewer files, and user lookups that skip files.",
+        description: "Once a day partition holds five small files, OPTIMIZE … ZORDER BY (user_id) rewrites the partition's files sorted by user: the same rows, fewer files, and user lookups that skip files.",
         seed: 1,
         params: &[],
         faults: &[],
@@ -183,7 +184,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "conflict",
         label: "Two writers, one retries",
-        description: "Two silver jobs MERGE the same bronze files from the same snapshot: the second writer commits, the first conflicts on the partition it read, retries on the new snapshot and inserts nothing — no duplicates.",
+        description: "Two silver jobs MERGE the same bronze rows from the same version: the second writer commits first, the pipeline's commit fails with ConcurrentAppendException on the partition its MERGE read, and the job's second attempt matches every order and inserts nothing — no duplicates.",
         seed: 2,
         params: &[],
         faults: &[(59, "concurrent-writer")],
@@ -201,7 +202,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "late-file",
         label: "A late file, read by day",
-        description: "A silver job that reads only the newest day drops the rows of a late file: silver and gold miss them. Switch the read to new snapshots and they land in their old partition.",
+        description: "A silver job that reads only the newest day drops the rows of a late file: silver and gold miss them. Switch the read to new bronze versions and they land in their old partition.",
         seed: 4,
         params: &[("read", "day")],
         faults: &[(400, "late-file")],
@@ -210,7 +211,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "schema",
         label: "Schema evolution and time travel",
-        description: "The producer adds currency at row 600: silver's newer files carry it, older ones read as null. Query an old version to see the table as it was.",
+        description: "The producer adds currency at row 600: ALTER TABLE … ADD COLUMNS commits a new schema to both tables; silver's newer files carry the column, older ones read as null. Query an old version (VERSION AS OF) to see the table as it was.",
         seed: 5,
         params: &[],
         faults: &[(600, "add-column")],
@@ -456,9 +457,13 @@ impl Lakehouse {
         self.add_to_silver(&plan.inserted);
         let touched: Vec<u32> = plan.change.read_partitions.clone();
         let summary = SilverSummary::of(&plan);
+        // What the MERGE that finally ran found (after a failed commit, the job's second run
+        // on the new version); what it read and rejected stays the first run's count.
         report.plan = SilverSummary {
             matched: summary.matched,
             inserted: summary.inserted,
+            files_scanned: summary.files_scanned,
+            files_skipped: summary.files_skipped,
             ..report.plan
         };
         if !rerun {
@@ -858,6 +863,85 @@ mod tests {
         let rows = silver_rows_at(lake, t.version());
         assert!(rows.iter().any(|r| r.currency.is_some()));
         assert!(rows.iter().any(|r| r.currency.is_none()));
+    }
+
+    fn items(v: &crate::json::Value) -> &[crate::json::Value] {
+        match v {
+            crate::json::Value::Array(a) => a,
+            _ => &[],
+        }
+    }
+
+    /// Issue 22: on Delta the losing MERGE's commit fails with ConcurrentAppendException and
+    /// nothing retries by itself; the job runs its MERGE again, which matches every order
+    /// and inserts nothing. The narration, the fault's help, question lakehouse-07 and the
+    /// tour say so (none says the commit "re-reads").
+    #[test]
+    fn a_lost_race_fails_and_the_job_runs_its_merge_again() {
+        let s = land("conflict");
+        let Last::Arrived { run: Some(r), .. } = s.last() else {
+            panic!("{:?}", s.last())
+        };
+        assert!(matches!(
+            r.conflict,
+            Some(Conflict::PartitionChanged { .. })
+        ));
+        assert_eq!((r.plan.inserted, r.silver_version), (0, None));
+        assert!(r.plan.matched > 0, "the second attempt matched the orders");
+        let said = s.narrate();
+        for want in [
+            "ConcurrentAppendException",
+            "the job runs its MERGE again",
+            "already there, so nothing new to insert",
+        ] {
+            assert!(said.contains(want), "{want}: {said}");
+        }
+        let help = FAULTS
+            .iter()
+            .find(|f| f.kind == "concurrent-writer")
+            .map(|f| f.help)
+            .unwrap_or_default();
+        let preset = PRESETS.iter().find(|p| p.name == "conflict").unwrap();
+        for text in [said.as_str(), help, preset.description] {
+            assert!(
+                !text.contains("re-read") && !text.contains("retries on"),
+                "{text}"
+            );
+        }
+        assert!(
+            help.contains("ConcurrentAppendException") && help.contains("runs its MERGE again")
+        );
+        let quiz = crate::json::parse(include_str!("../../../data/quiz/lakehouse.json")).unwrap();
+        let q = items(&quiz)
+            .iter()
+            .find(|q| q.get("id").and_then(|i| i.as_str()) == Some("lakehouse-07"))
+            .unwrap();
+        let answer: usize = match q.get("answer") {
+            Some(crate::json::Value::Number(n)) => n.parse().unwrap(),
+            _ => panic!("no answer"),
+        };
+        let right = items(q.get("choices").unwrap())[answer].as_str().unwrap();
+        assert!(
+            right.contains("ConcurrentAppendException") && right.contains("runs the MERGE again"),
+            "{right}"
+        );
+        let tour = crate::json::parse(include_str!("../../../data/tours/lakehouse.json")).unwrap();
+        let slide = items(tour.get("slides").unwrap())
+            .iter()
+            .find(|s| {
+                s.get("link")
+                    .and_then(|l| l.as_str())
+                    .is_some_and(|l| l.contains("concurrent-writer"))
+            })
+            .and_then(|s| s.get("text"))
+            .and_then(|t| t.as_str())
+            .unwrap();
+        assert!(
+            slide.contains("ConcurrentAppendException")
+                && slide.contains("does not retry by itself")
+                && !slide.contains("re-read"),
+            "{slide}"
+        );
     }
 }
 

@@ -1,10 +1,13 @@
-//! The table format: immutable data files, and per table an append-only log of commits —
-//! each commit adds and removes files, so the snapshot at version `v` is the replay of the
-//! first `v` commits (the way Iceberg's manifest lists and Delta's log define a snapshot).
-//! Commits are optimistic: a writer prepares against the version it read, and the commit is
-//! refused if a commit since then touched what it depends on. Time travel is a replay to an
-//! older version, chosen by number or by timestamp. Files are never deleted, so every
-//! version stays readable.
+//! The table format, modelled on Delta Lake: immutable data files, and per table an
+//! append-only log of commits (`_delta_log/00000000000000000007.json`) — each commit adds
+//! and removes files, so the snapshot at version `v` is the replay of commits `1..=v` over
+//! the empty table that `CREATE TABLE` committed as version 0. Versions are consecutive
+//! integers. Commits are optimistic, with Delta's conflict rules: a commit is refused if a
+//! commit since the version it read added a file to a partition it read
+//! (`ConcurrentAppendException`) or removed a file it removes too
+//! (`ConcurrentDeleteDeleteException`). Nothing retries by itself: the job runs its
+//! statement again. Time travel (`VERSION AS OF`, `TIMESTAMP AS OF`) is a replay to an
+//! older version. Files are never deleted (no `VACUUM`), so every version stays readable.
 
 use std::sync::Arc;
 
@@ -46,7 +49,10 @@ impl Layer {
 /// One immutable data file.
 #[derive(Clone, Debug)]
 pub struct DataFile {
+    /// The lake's internal handle (files of all three tables share one numbering).
     pub id: FileId,
+    /// The file's number within its table (1 for the table's first file): its name.
+    pub seq: u32,
     pub layer: Layer,
     /// Silver's partition: the order day.
     pub partition: Option<u32>,
@@ -57,6 +63,8 @@ pub struct DataFile {
     pub schema: u8,
     /// The table version whose commit added it.
     pub added_in: u32,
+    /// Bytes of its Arrow buffers (the `size` of its `add` action).
+    pub bytes: u32,
 }
 
 /// Where a file's rows are.
@@ -80,38 +88,59 @@ impl DataFile {
         }
     }
 
-    /// A path like a table format's: `silver/order_day=14/00042.arrow`.
-    pub fn path(&self) -> String {
+    /// The file's path from the table's root, as its `add` action records it:
+    /// `order_day=2024-01-15/part-00042.parquet` (Hive-style partition folder).
+    pub fn rel_path(&self) -> String {
         match self.partition {
-            Some(d) => format!("{}/order_day={d}/{:05}.arrow", self.layer.name(), self.id),
-            None => format!("{}/{:05}.arrow", self.layer.name(), self.id),
+            Some(d) => format!(
+                "order_day={}/part-{:05}.parquet",
+                crate::calendar::day_text(d),
+                self.seq
+            ),
+            None => format!("part-{:05}.parquet", self.seq),
         }
+    }
+
+    /// The path with the table's folder: `silver/order_day=2024-01-15/part-00042.parquet`.
+    pub fn path(&self) -> String {
+        format!("{}/{}", self.layer.name(), self.rel_path())
     }
 }
 
 /// What a commit did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
-    /// New files only (bronze landing; the note's gold append).
+    /// New files only (bronze landing; the note's gold append): `INSERT INTO`.
     Append,
     /// MERGE: rows inserted where no row matched (silver), or rows rewritten (gold).
     Merge,
-    /// Every live file replaced.
+    /// Every live file replaced: `INSERT OVERWRITE`.
     Overwrite,
-    /// Files rewritten into fewer, with the same rows (compaction).
+    /// Files rewritten with the same rows, sorted by user: `OPTIMIZE … ZORDER BY`.
     Compact,
-    /// The schema changed; no files.
+    /// The schema changed (a `metaData` action); no files.
     AddColumn,
 }
 
 impl Op {
+    /// The operation as Delta's history (`DESCRIBE HISTORY`, `commitInfo.operation`) names it.
+    pub fn delta_name(self) -> &'static str {
+        match self {
+            Op::Append | Op::Overwrite => "WRITE",
+            Op::Merge => "MERGE",
+            Op::Compact => "OPTIMIZE",
+            Op::AddColumn => "ADD COLUMNS",
+        }
+    }
+
+    /// The history's name with the write mode: `WRITE (Append)`, `MERGE`, `OPTIMIZE`.
     pub fn text(self) -> &'static str {
         match self {
-            Op::Append => "append",
-            Op::Merge => "merge",
-            Op::Overwrite => "overwrite",
-            Op::Compact => "compact",
-            Op::AddColumn => "add column",
+            Op::Append => "WRITE (Append)",
+            Op::Overwrite => "WRITE (Overwrite)",
+            Op::Merge => "MERGE",
+            Op::Compact => "OPTIMIZE",
+            Op::AddColumn => "ADD COLUMNS",
         }
     }
 }
@@ -119,7 +148,7 @@ impl Op {
 /// One commit: a snapshot of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Commit {
-    /// 1 for the first commit.
+    /// 1 for the first commit after `CREATE TABLE` (version 0, the empty table).
     pub version: u32,
     pub at_ms: i64,
     pub op: Op,
@@ -137,13 +166,25 @@ pub struct Commit {
     pub writer: u8,
 }
 
-/// Why a commit was refused.
+/// Why a commit was refused (Delta's conflict exceptions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Conflict {
-    /// A commit since the base removed a file this one also removes.
+    /// A commit since the base removed a file this one also removes
+    /// (`ConcurrentDeleteDeleteException`).
     FileGone { version: u32, file: FileId },
-    /// A commit since the base added a file to a partition this one read.
+    /// A commit since the base added a file to a partition this one read
+    /// (`ConcurrentAppendException`).
     PartitionChanged { version: u32, partition: u32 },
+}
+
+impl Conflict {
+    /// The exception Delta Lake (Spark) throws for it.
+    pub fn exception(self) -> &'static str {
+        match self {
+            Conflict::FileGone { .. } => "ConcurrentDeleteDeleteException",
+            Conflict::PartitionChanged { .. } => "ConcurrentAppendException",
+        }
+    }
 }
 
 /// One table: its log.
@@ -445,8 +486,11 @@ impl Lake {
         let mut rows_added = 0;
         let mut added = 0;
         let mut add_ids = Vec::with_capacity(change.add.len());
+        let mut seq = self.table(layer).adds.len() as u32;
         for mut f in change.add {
+            seq += 1;
             f.id = self.next_file_id();
+            f.seq = seq;
             f.layer = layer;
             f.added_in = version;
             rows_added += f.rows as u64;
@@ -527,9 +571,11 @@ impl Lake {
     ) -> DataFile {
         DataFile {
             id: 0,
+            seq: 0,
             layer,
             partition,
             rows: built.0.num_rows() as u32,
+            bytes: u32::try_from(built.0.get_array_memory_size()).unwrap_or(u32::MAX),
             content: Content::Stored(built.0),
             stats: built.1,
             schema,
