@@ -85,9 +85,12 @@ pub static PAGES: [Page; 17] = [
     page!("kappa", "flink-sql", Kappa, |s: &Kappa| vec![
         kappa_code::code_view(s)
     ]),
-    page!("lakehouse", "spark-sql+delta", Lakehouse, |s: &Lakehouse| vec![
-        lake_code::code_view(s)
-    ]),
+    page!(
+        "lakehouse",
+        "spark-sql+delta",
+        Lakehouse,
+        |s: &Lakehouse| vec![lake_code::code_view(s)]
+    ),
     page!(
         "event-sourcing",
         "python+psycopg2",
