@@ -2,13 +2,15 @@
 
 Run by the PyFlink venv's Python (`PIPELAB_FLINK_PYTHON`; PyFlink pins pandas 2, so it
 cannot share the main venv): reads a JSON list of steps on stdin, each
-{"sql": "...", "do": "execute" | "explain" | "collect"}, and prints one JSON object per
+{"sql": "...", "do": "execute" | "explain" | "collect" | "set"}, and prints one JSON object per
 step: {"ok": true, "rows": [...]} or {"ok": false, "error": "<root cause message>"}.
 "collect" runs a query to its end (its sources must be bounded: datagen with
 number-of-rows, or filesystem) and returns the rows it emitted, with their row kinds.
-A step that fails does not stop the ones after it."""
+"set" applies a SQL-client `SET 'key' = 'value'` to the table config (executeSql does not
+take SET; the SQL client does). A step that fails does not stop the ones after it."""
 
 import json
+import re
 import sys
 
 
@@ -27,7 +29,13 @@ def main():
     env.get_config().set("parallelism.default", "1")
     for step in steps:
         try:
-            if step["do"] == "execute":
+            if step["do"] == "set":
+                m = re.fullmatch(r"\s*SET\s+'([^']+)'\s*=\s*'([^']*)'\s*;?\s*", step["sql"], re.I)
+                if not m:
+                    raise ValueError(f"not a SET 'key' = 'value' statement: {step['sql']}")
+                env.get_config().set(m.group(1), m.group(2))
+                out = {"ok": True}
+            elif step["do"] == "execute":
                 env.execute_sql(step["sql"]).wait()
                 out = {"ok": True}
             elif step["do"] == "explain":

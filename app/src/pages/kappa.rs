@@ -25,13 +25,14 @@ use crate::widgets::table::{DataTable, RowPages};
 
 const GLOSSARY: &[(&str, &str)] = &[
     ("event time", "When the order actually happened, stamped by the producer; windows group by it."),
-    ("processing time", "When the stream processor reads the event; late, out-of-order events make it differ from event time."),
+    ("processing time", "When the stream processor reads the event; delayed, out-of-order events make it differ from event time."),
+    ("arrival delay", "How long after it happened an event reaches the log and is read (read time − event time). A long arrival delay makes an event late only if the watermark has already passed its windows."),
     ("watermark", "The processor's claim that no event older than this will still arrive: latest event time seen minus the allowed delay. A window fires when the watermark passes its end."),
     ("allowed delay", "How far behind the latest event time the watermark trails. Larger: fewer late events, later results."),
     ("tumbling window", "Fixed-size, non-overlapping event-time windows: each event is in exactly one."),
     ("sliding window", "Fixed-size windows starting every slide (Flink calls them HOP): an event is in size/slide windows."),
     ("session window", "Per key, a run of events separated by less than the gap; closes after a gap of inactivity. A late event can merge two sessions."),
-    ("late event", "An event whose windows have already fired: it is dropped or routed to a side output."),
+    ("late event", "An event that arrives behind the watermark, so its windows have already fired: it is dropped or routed to a side output."),
     ("side output", "A second output stream of the same job, here for late events, so they can be reconciled instead of lost."),
     ("offset", "An event's position in the log. A consumer remembers the offset it has read up to."),
     ("checkpoint", "A consistent snapshot of the job's state together with its log offset; after a crash the job restarts from it and re-reads what followed."),
@@ -505,10 +506,12 @@ fn result_row(
         count(r.agg.events),
         money(r.agg.revenue_cents),
         format!("{} · {}", count(t.events), money(t.revenue_cents)),
-        if ok {
-            "correct".into()
-        } else {
-            format!("wrong by {delta:+}")
+        match (ok, r.repeat) {
+            (true, false) => "correct".into(),
+            (false, false) => format!("wrong by {delta:+}"),
+            // An at-least-once sink wrote this window's row again after a restore.
+            (true, true) => "correct, written again".into(),
+            (false, true) => format!("wrong by {delta:+}, written again"),
         },
         r.emitted_offset.to_string(),
     ]
@@ -749,7 +752,7 @@ pub fn KappaPage() -> impl IntoView {
                         <div hidden=move || !has_next.get()>
                             <DataTable id="output-next" caption="Output of the replaying job (v2), newest first" columns=RESULT_COLUMNS total=next_len fetch=output_fetch(view, true) page_size=8 />
                         </div>
-                        <DataTable id="late" caption="Late events (side output), newest first" columns=&["Offset", "Event", "User", "Happened", "Read", "Late by", "Watermark then", "Kept"] total=late_len fetch=late_fetch page_size=8 />
+                        <DataTable id="late" caption="Late events (side output), newest first" columns=&["Offset", "Event", "User", "Happened", "Read", "Arrival delay", "Watermark then", "Kept"] total=late_len fetch=late_fetch page_size=8 />
                     </section>
                     <section class="panel">
                         <BarChart id="windows-vs-truth" data=chart />

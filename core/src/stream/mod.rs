@@ -8,4 +8,4 @@ pub mod window;
 
 pub use dedupe::{RecentIds, Seen};
 pub use log::{EventLog, INJECTED_ID_BASE};
-pub use window::{Agg, Rule, WindowKey, WindowKind, Windows};
+pub use window::{flink_interval, Agg, Rule, WindowKey, WindowKind, Windows};

@@ -149,6 +149,19 @@ impl Windows {
     }
 }
 
+/// A Flink SQL interval literal, `INTERVAL '90' SECOND`. Flink's (Calcite's) default
+/// leading-field precision is 2 digits, so `INTERVAL '600' SECOND` fails validation ("exceeds
+/// precision of SECOND(2) field"); a longer value states its precision: `INTERVAL '600'
+/// SECOND(3)`.
+pub fn flink_interval(n: i64, unit: &str) -> String {
+    let digits = n.unsigned_abs().to_string().len();
+    if digits > 2 {
+        format!("INTERVAL '{n}' {unit}({digits})")
+    } else {
+        format!("INTERVAL '{n}' {unit}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +175,13 @@ mod tests {
             slide_ms: slide,
             gap_ms: 0,
         }
+    }
+
+    #[test]
+    fn flink_intervals_state_a_precision_past_two_digits() {
+        assert_eq!(flink_interval(90, "SECOND"), "INTERVAL '90' SECOND");
+        assert_eq!(flink_interval(600, "SECOND"), "INTERVAL '600' SECOND(3)");
+        assert_eq!(flink_interval(1440, "MINUTE"), "INTERVAL '1440' MINUTE(4)");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! lines the current step exercises highlighted.
 
 use crate::sim::code::CodeView;
-use crate::stream::{Rule, WindowKind};
+use crate::stream::{flink_interval, Rule, WindowKind};
 
 use super::processor::Disposition;
 use super::scenario::Kappa;
@@ -32,15 +32,15 @@ pub fn code_view(k: &Kappa) -> CodeView {
         add("start", "  event_time   TIMESTAMP(3)".into());
         add(
             "late",
-            "  -- (no WATERMARK declared: event-time windows never fire)".into(),
+            "  -- (no WATERMARK declared: event_time is not a time attribute)".into(),
         );
     } else {
         add("start", "  event_time   TIMESTAMP(3),".into());
         add(
             "late",
             format!(
-                "  WATERMARK FOR event_time AS event_time - INTERVAL '{}' SECOND",
-                p.delay_s
+                "  WATERMARK FOR event_time AS event_time - {}",
+                flink_interval(p.delay_s, "SECOND")
             ),
         );
     }
@@ -75,14 +75,32 @@ pub fn code_view(k: &Kappa) -> CodeView {
         add("emit", "  user_id INT,".into());
     }
     add("emit", "  events BIGINT, revenue_cents BIGINT".into());
+    add("emit", ") WITH (".into());
     add(
         "emit",
-        format!("  ) WITH ('connector' = 'kafka', 'topic' = 'revenue_{v}',"),
+        format!("  'connector' = 'kafka', 'topic' = 'revenue_{v}',"),
     );
     add(
         "emit",
-        "         'properties.bootstrap.servers' = 'kafka:9092', 'format' = 'json');".into(),
+        "  'properties.bootstrap.servers' = 'kafka:9092', 'format' = 'json',".into(),
     );
+    if p.exactly_once {
+        add(
+            "checkpoint",
+            "  'sink.delivery-guarantee' = 'exactly-once',  -- a Kafka transaction per checkpoint"
+                .into(),
+        );
+        add(
+            "checkpoint",
+            format!("  'sink.transactional-id-prefix' = 'revenue-{v}'  -- readers: isolation.level = read_committed"),
+        );
+    } else {
+        add(
+            "checkpoint",
+            "  'sink.delivery-guarantee' = 'at-least-once'  -- the default: after a restore, rows since the checkpoint are written again".into(),
+        );
+    }
+    add("emit", ");".into());
     add("", String::new());
     let group = if p.window == WindowKind::Session {
         "window_start, window_end, user_id"
@@ -116,20 +134,25 @@ pub fn code_view(k: &Kappa) -> CodeView {
         "window",
         match p.window {
             WindowKind::Tumbling => format!(
-                "  FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(event_time), INTERVAL '{size}' MINUTES))"
+                "  FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(event_time), {}))",
+                flink_interval(size, "MINUTE")
             ),
             WindowKind::Sliding => format!(
-                "  FROM TABLE(HOP(TABLE orders, DESCRIPTOR(event_time), INTERVAL '{}' MINUTES, INTERVAL '{size}' MINUTES))",
-                p.slide_min
+                "  FROM TABLE(HOP(TABLE orders, DESCRIPTOR(event_time), {}, {}))",
+                flink_interval(p.slide_min, "MINUTE"),
+                flink_interval(size, "MINUTE")
             ),
             WindowKind::Session => format!(
-                "  FROM TABLE(SESSION(TABLE orders PARTITION BY user_id, DESCRIPTOR(event_time), INTERVAL '{}' MINUTES))",
-                p.gap_min
+                "  FROM TABLE(SESSION(TABLE orders PARTITION BY user_id, DESCRIPTOR(event_time), {}))",
+                flink_interval(p.gap_min, "MINUTE")
             ),
         },
     );
     add("dedupe", ") WHERE n = 1".into());
     add("window", format!("GROUP BY {group};"));
+    if p.latest_offset {
+        add("late", format!("-- ERROR: {NO_WATERMARK_ERROR}"));
+    }
     add("", String::new());
     add(
         "late",
@@ -156,7 +179,9 @@ pub fn code_view(k: &Kappa) -> CodeView {
 
     let last = k.last();
     let mut tags: Vec<&str> = Vec::new();
-    if let Some(f) = &last.fault {
+    if k.rejected() {
+        tags.push("late");
+    } else if let Some(f) = &last.fault {
         if f.contains("crash") {
             tags.push("checkpoint");
         } else if f.contains("deployed") {
@@ -185,10 +210,14 @@ pub fn code_view(k: &Kappa) -> CodeView {
         lines,
         &tags,
         p.latest_offset.then_some(
-            "The note's source reads from 'latest-offset' and declares no WATERMARK. Without a watermark an event-time window never fires, so the job emits nothing; and a new version started from latest-offset has no history to replay.",
+            "The note's source declares no WATERMARK, so event_time is not a time attribute and Flink rejects the window TVF when the job is planned: the INSERT fails with the error above and the job never starts. (Windows that silently never fire are what the DataStream API does without a WatermarkStrategy; Flink SQL refuses up front.) The source's other mistake, 'latest-offset', would bite once that is fixed: a new version started from the head of the log has no history to replay.",
         ),
     )
 }
+
+/// What Flink 2.3's planner says when a window TVF is given a column without a WATERMARK
+/// (checked on the real planner by conformance/tests/test_kappa.py).
+pub const NO_WATERMARK_ERROR: &str = "org.apache.flink.table.api.ValidationException: The window function requires the timecol is a time attribute type, but is TIMESTAMP(3).";
 
 #[cfg(test)]
 mod tests {
@@ -219,6 +248,67 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The note's source fails at planning on real Flink SQL (a window TVF needs a time
+    /// attribute); the listing shows that error under the INSERT and the note does not claim
+    /// that windows silently never fire (DataStream behaviour, not Flink SQL's).
+    #[test]
+    fn the_notes_source_shows_the_planners_error() {
+        let p = KappaParams {
+            latest_offset: true,
+            ..KappaParams::default()
+        };
+        let c = code_view(&Kappa::new(&p, 1).unwrap());
+        let text = c.lines.join("\n");
+        let insert = text.find("INSERT INTO").unwrap_or(usize::MAX);
+        let error = text
+            .find(&format!("-- ERROR: {NO_WATERMARK_ERROR}"))
+            .expect("the planner's error is shown");
+        assert!(insert < error, "under the INSERT");
+        assert!(!text.contains("never fire"), "{text}");
+        let note = c.note.unwrap_or_default();
+        assert!(
+            note.contains("never starts") && note.contains("latest-offset"),
+            "{note}"
+        );
+        let fine = code_view(&Kappa::new(&KappaParams::default(), 1).unwrap());
+        assert!(!fine.lines.iter().any(|l| l.contains("-- ERROR")));
+    }
+
+    /// The sink's delivery guarantee is the page's setting, in the Kafka connector's own
+    /// option names ('sink.delivery-guarantee'; exactly-once needs a transactional id prefix).
+    #[test]
+    fn the_sink_states_its_delivery_guarantee() {
+        let text = |exactly_once| {
+            let p = KappaParams {
+                exactly_once,
+                ..KappaParams::default()
+            };
+            code_view(&Kappa::new(&p, 1).unwrap()).lines.join("\n")
+        };
+        let (alo, eo) = (text(false), text(true));
+        assert!(alo.contains("'sink.delivery-guarantee' = 'at-least-once'"));
+        assert!(!alo.contains("transactional-id-prefix"));
+        assert!(eo.contains("'sink.delivery-guarantee' = 'exactly-once'"));
+        assert!(eo.contains("'sink.transactional-id-prefix' = 'revenue-v1'"));
+    }
+
+    /// Flink refuses `INTERVAL '600' SECOND` (SECOND(2) holds two digits): every interval
+    /// of three or more digits states its precision.
+    #[test]
+    fn long_intervals_state_their_precision() {
+        let p = KappaParams {
+            delay_s: 600,
+            size_min: 1440,
+            ..KappaParams::default()
+        };
+        let text = code_view(&Kappa::new(&p, 1).unwrap()).lines.join("\n");
+        assert!(
+            text.contains("event_time - INTERVAL '600' SECOND(3)"),
+            "{text}"
+        );
+        assert!(text.contains("INTERVAL '1440' MINUTE(4)"), "{text}");
     }
 
     #[test]

@@ -73,6 +73,15 @@ pub(crate) const SPECS: &[ParamSpec] = &[
         help: "How many events a job behind the head of the log reads per step (replay after a crash or for a new version).",
         kind: ParamKind::Int { min: 2, max: 1000 },
     },
+    ParamSpec {
+        name: "sink",
+        label: "Output sink delivers",
+        help: "At-least-once (the Kafka sink's default): a result is visible as soon as it is written, and after a restore the results written since the checkpoint are written again. Exactly-once: results are written in a Kafka transaction committed by the next checkpoint; read_committed readers see each once, but only after that checkpoint.",
+        kind: ParamKind::Choice(&[
+            ("at-least-once", "at-least-once (default)"),
+            ("exactly-once", "exactly-once (transactions)"),
+        ]),
+    },
     load::EVENTS,
     load::USERS,
     load::INTERVAL,
@@ -84,7 +93,7 @@ pub(crate) const SPECS: &[ParamSpec] = &[
 const PITFALLS: &[PitfallSpec] = &[PitfallSpec {
     name: PITFALL_LATEST,
     label: "The note's source: latest-offset, no watermark",
-    help: "The note's job reads from 'latest-offset' and declares no watermark: event-time windows never close (nothing is emitted), and a new version replays nothing, because it starts at the head of the log.",
+    help: "The note's job declares no WATERMARK, so event_time is not a time attribute and Flink's planner rejects the TUMBLE when the job is submitted: it never starts. Its 'latest-offset' is a second mistake: a new version started that way would begin at the head of the log with no history to replay.",
 }];
 
 /// Validated Kappa parameters.
@@ -98,6 +107,9 @@ pub struct KappaParams {
     pub side_output: bool,
     pub version: Rule,
     pub checkpoint_events: u64,
+    /// The output sink's delivery guarantee: exactly-once (Kafka transactions committed by
+    /// checkpoints) or at-least-once (the Kafka sink's default).
+    pub exactly_once: bool,
     pub catchup_events: u64,
     pub events: u64,
     pub users: u32,
@@ -120,6 +132,7 @@ impl Default for KappaParams {
             side_output: true,
             version: Rule::V1,
             checkpoint_events: 200,
+            exactly_once: false,
             catchup_events: 8,
             events: 3000,
             users: 50,
@@ -151,6 +164,12 @@ impl Params for KappaParams {
             "late" => if self.side_output { "side" } else { "drop" }.to_string(),
             "version" => self.version.as_str().to_string(),
             "checkpoint" => self.checkpoint_events.to_string(),
+            "sink" => if self.exactly_once {
+                "exactly-once"
+            } else {
+                "at-least-once"
+            }
+            .to_string(),
             "catchup" => self.catchup_events.to_string(),
             "events" => self.events.to_string(),
             "users" => self.users.to_string(),
@@ -189,6 +208,7 @@ impl Params for KappaParams {
                 }
             }
             "checkpoint" => self.checkpoint_events = parse_int(spec, value)? as u64,
+            "sink" => self.exactly_once = parse_choice(spec, value)? == "exactly-once",
             "catchup" => self.catchup_events = parse_int(spec, value)? as u64,
             "events" => self.events = parse_int(spec, value)? as u64,
             "users" => self.users = parse_int(spec, value)? as u32,
@@ -263,6 +283,8 @@ mod tests {
         p.set("window", "sliding").unwrap();
         p.set("delay", "600").unwrap();
         p.set("dups", "0.1").unwrap();
+        p.set("sink", "exactly-once").unwrap();
+        assert!(p.exactly_once);
         p.set(PITFALL_LATEST, "on").unwrap();
         let mut q = KappaParams::default();
         for s in KappaParams::specs() {

@@ -39,6 +39,9 @@ pub struct WindowResult {
     pub agg: Agg,
     /// The log offset whose reading moved the watermark past the window's end.
     pub emitted_offset: u64,
+    /// Written a second time: an at-least-once sink re-emits, after a restore, the results
+    /// it had already written since the checkpoint (same window, same values).
+    pub repeat: bool,
 }
 
 /// A late event as the side output lists it.
@@ -70,6 +73,11 @@ pub struct Job {
     pub duplicates: u64,
     /// Events read, re-reads after a restart included.
     pub read: u64,
+    /// Results this job's state has emitted since offset 0 (restored with a checkpoint).
+    pub emitted: u64,
+    /// How many of that sequence the sink has written, across restores: after a restore
+    /// with an at-least-once sink, results the replay emits below this are repeats.
+    pub written: u64,
 }
 
 impl Job {
@@ -85,6 +93,8 @@ impl Job {
             late: PVec::new(),
             duplicates: 0,
             read: 0,
+            emitted: 0,
+            written: 0,
         }
     }
 
@@ -212,10 +222,14 @@ impl Job {
         };
         let n = self.open.partition_point(|(k, _)| k.end_ms <= wm);
         for (key, agg) in self.open.drain(..n) {
+            let repeat = self.emitted < self.written;
+            self.emitted += 1;
+            self.written = self.written.max(self.emitted);
             self.output.push(WindowResult {
                 key,
                 agg,
                 emitted_offset: offset,
+                repeat,
             });
         }
         n as u32

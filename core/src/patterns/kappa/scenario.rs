@@ -125,6 +125,12 @@ impl Kappa {
         }
     }
 
+    /// The note's source declares no WATERMARK, so Flink's planner rejects the job when it
+    /// is submitted (a window TVF needs a time attribute): no job ever runs.
+    pub fn rejected(&self) -> bool {
+        self.params.latest_offset
+    }
+
     /// Where a newly started job begins: offset 0, or the head with the note's source.
     fn start_offset(&self) -> u64 {
         if self.params.latest_offset {
@@ -152,6 +158,10 @@ impl Kappa {
         let extra = self.extra();
         let truth = &self.truth[rule_index(rule)];
         for r in results {
+            if r.repeat {
+                score.repeated += 1;
+                continue;
+            }
             let (ok, delta, _) = judge_key(truth, &extra, r, self.is_session());
             score.checked += 1;
             if !ok {
@@ -272,7 +282,7 @@ const FAULTS: &[FaultSpec] = &[
     FaultSpec {
         kind: "crash",
         label: "Crash the processor",
-        help: "The job dies and restarts from its last checkpoint: it re-reads the log from the saved offset and catches up.",
+        help: "The job dies and restarts from its last checkpoint: it re-reads the log from the saved offset and catches up. An at-least-once sink writes the results since the checkpoint again; an exactly-once sink's aborted transaction hid them.",
     },
     FaultSpec {
         kind: "duplicates",
@@ -322,7 +332,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "crash-restart",
         label: "Crash and restart from a checkpoint",
-        description: "The job crashes 180 events after its last checkpoint, restarts from the saved offset and replays; its windows come out the same.",
+        description: "The job crashes 180 events after its last checkpoint, restarts from the saved offset and replays; its windows come out the same, and the at-least-once sink writes the ones it had written since the checkpoint a second time.",
         seed: 42,
         params: &[("checkpoint", "500")],
         faults: &[(1180, "crash")],
@@ -349,7 +359,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "note-source",
         label: "The note's source (pitfall)",
-        description: "latest-offset and no watermark: the windows never close, nothing is emitted, and the v2 job starts at the head so it has no history to replay.",
+        description: "No WATERMARK: Flink rejects the job at planning (the window TVF needs a time attribute), so nothing runs and the log grows unread; v2 with the same source is rejected too, and its latest-offset would have skipped the history anyway.",
         seed: 42,
         params: &[("latest-offset", "on")],
         faults: &[(1000, "code-version")],
@@ -413,6 +423,11 @@ impl Scenario for Kappa {
             appended: self.log.append_next(),
             ..Last::default()
         };
+        if self.rejected() {
+            // Nothing runs: the log grows and nobody reads it.
+            self.last = last;
+            return;
+        }
         let end = self.log.complete();
         let head = self.log.len();
         let catchup = self.params.catchup_events;
@@ -565,24 +580,44 @@ impl Scenario for Kappa {
                 format!("{n} events that happened about 3 hours ago arrive now: every window they belong to closed long ago, so the job will treat them as late.")
             }
             "crash" => {
-                let restored = match &self.saved {
+                if self.rejected() {
+                    return Err(
+                        "no job is running: Flink rejected the note's job when it was submitted"
+                            .into(),
+                    );
+                }
+                let mut restored = match &self.saved {
                     Some(j) => j.clone(),
                     None => Job::new(self.job_config(self.live.cfg.rule), self.start_offset()),
                 };
                 let lost = self.live.offset.saturating_sub(restored.offset);
                 let from = restored.offset;
+                let written = self.live.emitted.saturating_sub(restored.emitted);
+                if !self.params.exactly_once {
+                    // At-least-once: what the sink wrote is out there; the replay writes the
+                    // same results again.
+                    restored.written = self.live.written;
+                    restored.output = self.live.output.clone();
+                }
                 self.live = restored;
                 self.rescore();
-                if self.saved.is_some() {
-                    format!(
-                        "The processor crashes and restarts from its checkpoint at offset {from}: {} events read since then are read again; results emitted after the checkpoint were never committed.",
-                        count(lost)
-                    )
-                } else if self.params.latest_offset {
-                    format!("The processor crashes before any checkpoint and restarts at latest-offset {from}: {} events already in the log are never read.", count(from))
+                let start = if self.saved.is_some() {
+                    format!("The processor crashes and restarts from its checkpoint at offset {from}: {} events read since then are read again", count(lost))
                 } else {
-                    format!("The processor crashes before its first checkpoint and restarts from offset 0: {} events are read again.", count(lost))
-                }
+                    format!("The processor crashes before its first checkpoint and restarts from offset 0: {} events are read again", count(lost))
+                };
+                let sink = match (written, self.params.exactly_once) {
+                    (0, _) => "; it had written no result since then".to_string(),
+                    (n, true) => format!(
+                        "; the {} results it wrote since then were in a Kafka transaction the crash aborted: read_committed readers never saw them, and the replay writes them once",
+                        count(n)
+                    ),
+                    (n, false) => format!(
+                        "; its at-least-once sink had already published the {} results written since then, and the replay writes them again: readers of the topic see them twice (same values)",
+                        count(n)
+                    ),
+                };
+                format!("{start}{sink}.")
             }
             "code-version" => {
                 if self.live.cfg.rule == Rule::V2 {
@@ -592,11 +627,11 @@ impl Scenario for Kappa {
                     return Err("v2 is already catching up".into());
                 }
                 let start = self.start_offset();
-                self.next = Some(Job::new(self.job_config(Rule::V2), start));
-                self.score_next = Score::default();
-                if self.params.latest_offset {
-                    format!("v2 is deployed reading from latest-offset {start}: it skips all {} events already in the log, so its output has no history.", count(start))
+                if self.rejected() {
+                    format!("v2 is submitted with the same source and Flink rejects it too (no WATERMARK). Had it declared one, its 'latest-offset' would start it at offset {start}, the head: it would skip all {} events already in the log and have no history to replay.", count(start))
                 } else {
+                    self.next = Some(Job::new(self.job_config(Rule::V2), start));
+                    self.score_next = Score::default();
                     format!("v2 is deployed and replays the log from offset 0 into a new output, {} events per step; readers stay on v1 until v2 reaches the head (offset {}).", self.params.catchup_events, self.log.len())
                 }
             }
@@ -662,22 +697,38 @@ fn window_label(k: &WindowKey) -> String {
     }
 }
 
+/// The note's job never runs: every step says why.
+fn narrate_rejected(k: &Kappa) -> String {
+    let why = "Flink rejected the note's job when it was submitted: its source declares no WATERMARK, so event_time is not a time attribute and the window TVF refuses it (ValidationException: The window function requires the timecol is a time attribute type, but is TIMESTAMP(3).)";
+    match (k.steps, k.last.appended) {
+        (0, _) => format!("Start: an empty log. {why}. No job runs."),
+        (_, Some(e)) => format!(
+            "Event #{} is appended at offset {}; no job reads it. {why}. {} events wait unread.",
+            e.event_id,
+            count(k.log.len().saturating_sub(1)),
+            count(k.log.len())
+        ),
+        (_, None) => format!(
+            "The log is complete ({} events) and no job ever read it. {why}.",
+            count(k.log.len())
+        ),
+    }
+}
+
 fn narrate(k: &Kappa) -> String {
     let l = &k.last;
     if let Some(f) = &l.fault {
         return f.clone();
     }
+    if k.rejected() {
+        return narrate_rejected(k);
+    }
     if k.steps == 0 {
         return format!(
-            "Start: an empty log and one job (code {}) counting orders and revenue in {}, watermark = latest event time − {}{}.",
+            "Start: an empty log and one job (code {}) counting orders and revenue in {}, watermark = latest event time − {}.",
             k.live.cfg.rule.as_str(),
             k.params.windows().describe(),
             duration_ms(k.params.delay_s * 1000),
-            if k.params.latest_offset {
-                " — except that the note's job declares no watermark at all"
-            } else {
-                ""
-            }
         );
     }
     let mut out = String::new();
@@ -685,11 +736,13 @@ fn narrate(k: &Kappa) -> String {
     match (&l.disposition, to - from) {
         (_, 0) => out.push_str("The job has nothing new to read."),
         (Some((e, d, wm)), 1) => {
-            let late_by = e.lateness_ms();
-            let arrives = if late_by > 1000 {
-                format!("arrives {} late", duration_ms(late_by))
+            // How long it took to arrive (read time − event time); "late" is kept for
+            // events behind the watermark.
+            let delay = e.lateness_ms();
+            let arrives = if delay > 1000 {
+                format!("arrives {} after it happened", duration_ms(delay))
             } else {
-                "arrives on time".to_string()
+                "arrives as it happens".to_string()
             };
             let wm_text = match wm {
                 Some(w) if *w == i64::MAX => "the end-of-input watermark".to_string(),
@@ -750,16 +803,30 @@ fn narrate(k: &Kappa) -> String {
             count(k.log.len().saturating_sub(to))
         )),
     }
+    let repeats = l.live_emitted.iter().filter(|r| r.repeat).count();
     if let [one] = l.live_emitted.as_slice() {
         out.push_str(&format!(
-            " The watermark passed {}, so the {} emits {} events, {}.",
+            " The watermark passed {}, so the {} emits {} events, {}{}.",
             time_of_day(SimTime(one.key.end_ms)),
             window_label(&one.key),
             one.agg.events,
-            money(one.agg.revenue_cents)
+            money(one.agg.revenue_cents),
+            if one.repeat {
+                " again: the at-least-once sink had written it before the crash"
+            } else if k.params.exactly_once {
+                "; read_committed readers see it once the next checkpoint commits the sink's transaction"
+            } else {
+                ""
+            }
         ));
     } else if l.live_emitted.len() > 1 && !l.ended {
-        out.push_str(&format!(" {} windows emit.", l.live_emitted.len()));
+        out.push_str(&format!(" {} windows emit", l.live_emitted.len()));
+        if repeats > 0 {
+            out.push_str(&format!(
+                ", {repeats} of them again (written before the crash by the at-least-once sink)"
+            ));
+        }
+        out.push('.');
     }
     if l.ended {
         if k.live.cfg.watermarks {
@@ -802,6 +869,121 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    fn crashed(exactly_once: bool) -> (Kappa, usize, usize) {
+        let p = KappaParams {
+            checkpoint_events: 500,
+            exactly_once,
+            ..KappaParams::default()
+        };
+        let mut k = Kappa::new(&p, 42).unwrap();
+        for _ in 0..1180 {
+            k.step();
+        }
+        let at_checkpoint = k.saved.as_ref().map_or(0, |j| j.output.len());
+        let before = k.live.output.len();
+        assert!(
+            before > at_checkpoint,
+            "results were written since the checkpoint"
+        );
+        k.apply(&Fault::new("crash")).unwrap();
+        (k, at_checkpoint, before)
+    }
+
+    /// At-least-once (the Kafka sink's default): the results written between the checkpoint
+    /// and the crash were published and stay; the replay writes the same ones again.
+    #[test]
+    fn an_at_least_once_sink_writes_the_results_since_the_checkpoint_twice() {
+        let (mut k, at_checkpoint, before) = crashed(false);
+        let written = (before - at_checkpoint) as u64;
+        assert_eq!(
+            k.live.output.len(),
+            before,
+            "published rows are not taken back"
+        );
+        assert!(k
+            .last
+            .fault
+            .as_deref()
+            .unwrap_or_default()
+            .contains("twice"));
+        for _ in 0..300 {
+            k.step();
+        }
+        let out: Vec<WindowResult> = k.live.output.iter().copied().collect();
+        let repeats: Vec<&WindowResult> = out.iter().filter(|r| r.repeat).collect();
+        assert_eq!(repeats.len() as u64, written);
+        assert_eq!(k.score_live.repeated, written);
+        for r in repeats {
+            let first = out.iter().find(|o| o.key == r.key).unwrap();
+            assert!(
+                !first.repeat && first.agg == r.agg,
+                "the same window, the same values"
+            );
+        }
+    }
+
+    /// Exactly-once: those results were in the aborted transaction; nothing is written twice.
+    #[test]
+    fn an_exactly_once_sink_writes_each_result_once() {
+        let (mut k, at_checkpoint, _) = crashed(true);
+        assert_eq!(k.live.output.len(), at_checkpoint);
+        assert!(k
+            .last
+            .fault
+            .as_deref()
+            .unwrap_or_default()
+            .contains("aborted"));
+        for _ in 0..300 {
+            k.step();
+        }
+        assert!(k.live.output.iter().all(|r| !r.repeat));
+        assert_eq!(k.score_live.repeated, 0);
+    }
+
+    /// The note's source is rejected by the planner: no job reads, a crash has nothing to
+    /// crash, and v2 with the same source is rejected too.
+    #[test]
+    fn the_notes_job_never_runs() {
+        let p = KappaParams {
+            latest_offset: true,
+            ..KappaParams::default()
+        };
+        let mut k = Kappa::new(&p, 42).unwrap();
+        assert!(k.narrate().contains("rejected"));
+        for _ in 0..50 {
+            k.step();
+        }
+        assert_eq!((k.live.read, k.live.offset), (0, 0));
+        assert!(k.narrate().contains("no job reads it"), "{}", k.narrate());
+        assert!(k.apply(&Fault::new("crash")).is_err());
+        k.apply(&Fault::new("code-version")).unwrap();
+        assert!(k.next.is_none());
+        assert!(k.narrate().contains("latest-offset"));
+    }
+
+    /// "Late" means behind the watermark; an event that merely took a while to arrive but
+    /// is counted is described by its arrival delay, not as late.
+    #[test]
+    fn a_delayed_event_that_counts_is_not_called_late() {
+        let mut k = Kappa::new(&KappaParams::default(), 42).unwrap();
+        let mut seen = 0;
+        for _ in 0..600 {
+            k.step();
+            if let Some((e, Disposition::Counted { .. }, _)) = k.last.disposition {
+                if e.lateness_ms() > 60_000 {
+                    let n = k.narrate();
+                    assert!(!n.contains(" late"), "{n}");
+                    assert!(n.contains("after it happened"), "{n}");
+                    seen += 1;
+                }
+            }
+        }
+        assert!(
+            seen > 0,
+            "the default stream has delayed events that still count"
+        );
+    }
+
     /// Each preset lands on the state its description promises.
     #[test]
     fn presets_land_on_what_they_describe() {
@@ -826,9 +1008,14 @@ mod tests {
                 "sliding" => assert!(v.live.output.len() > 1, "{name}"),
                 "note-source" => {
                     assert!(
-                        v.live.output.is_empty() && v.live.version == Rule::V2,
-                        "{name}"
-                    )
+                        v.live.output.is_empty()
+                            && v.live.read == 0
+                            && v.live.version == Rule::V1
+                            && v.next.is_none()
+                            && v.head > 1000,
+                        "{name}: nothing runs"
+                    );
+                    assert!(tl.current().narrate().contains("rejected"), "{name}");
                 }
                 other => panic!("preset {other} has no check"),
             }

@@ -19,6 +19,8 @@ pub struct Score {
     pub wrong: u64,
     /// Σ (emitted events − true events) over the judged results.
     pub delta_events: i64,
+    /// Results written a second time after a restore (at-least-once sink); not judged again.
+    pub repeated: u64,
 }
 
 /// One event as the picture shows it.
@@ -142,6 +144,8 @@ pub struct KappaView {
     pub pitfall: bool,
     pub switched_at: Option<u64>,
     pub side_output: bool,
+    /// The output sink is exactly-once (transactions committed by checkpoints).
+    pub exactly_once: bool,
 }
 
 /// Open windows listed at most.
@@ -236,6 +240,7 @@ impl KappaView {
             pitfall: p.latest_offset,
             switched_at,
             side_output: p.side_output,
+            exactly_once: p.exactly_once,
         }
     }
 }

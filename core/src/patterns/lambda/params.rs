@@ -49,7 +49,7 @@ pub(crate) const SPECS: &[ParamSpec] = &[
 const PITFALLS: &[PitfallSpec] = &[PitfallSpec {
     name: PITFALL_UNION,
     label: "The note's serving view: UNION ALL",
-    help: "The note's serving view is batch_view UNION ALL realtime_view, and its speed layer never forgets what a batch run has covered: every event before the cut-off that the speed layer still holds is counted twice.",
+    help: "The note's serving view is a UNION ALL of the batch table and the real-time table, and its speed layer never forgets what a batch run has covered: every event before the cut-off that the speed layer still holds is counted twice. (The note also unions its stream table twice, never recomputes its batch table, and merges alongside the batch task; the code panel's note says how.)",
 }];
 
 /// Validated Lambda parameters.

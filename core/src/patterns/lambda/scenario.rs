@@ -516,11 +516,11 @@ fn narrate(l: &Lambda) -> String {
         }
     }
     if let Some((offset, e)) = last.appended {
-        let late = e.lateness_ms();
-        let arrives = if late > 1000 {
-            format!("arrives {} late", duration_ms(late))
+        let delay = e.lateness_ms();
+        let arrives = if delay > 1000 {
+            format!("arrives {} after it happened", duration_ms(delay))
         } else {
-            "arrives on time".to_string()
+            "arrives as it happens".to_string()
         };
         let w = window_index(e.event_time.0, l.size_ms());
         let speed = match last.speed {
@@ -558,7 +558,7 @@ fn narrate(l: &Lambda) -> String {
     if let Some(run) = last.batch_served {
         match last.double_counted {
             Some(extra) if extra != 0 => out.push_str(&format!(
-                " Batch run #{run} is served (cut-off offset {}) — but the note's serving view is batch UNION ALL speed and the speed layer still holds the events before the cut-off: {} events are counted twice.",
+                " Batch run #{run} is served (cut-off offset {}) — but the note's serving view is batch UNION ALL speed and the speed layer still holds the events before the cut-off: {} events are counted twice. (The note's DAG is worse still: it unions its stream table twice, its CREATE TABLE IF NOT EXISTS … AS never recomputes the batch table after the first run, and its merge runs alongside the batch task, not after it.)",
                 count(l.served.cutoff),
                 count(extra.unsigned_abs())
             )),
@@ -580,6 +580,19 @@ fn narrate(l: &Lambda) -> String {
 mod tests {
     use super::*;
     use crate::sim::Timeline;
+
+    /// The pitfall's narration names the note's other merge mistakes too.
+    #[test]
+    fn the_pitfalls_narration_names_the_notes_merge_mistakes() {
+        let preset = PRESETS.iter().find(|p| p.name == "note-union-all").unwrap();
+        let (p, faults) = preset.load::<LambdaParams>();
+        let mut tl = Timeline::new(Lambda::new(&p, preset.seed).unwrap(), faults);
+        tl.seek(preset.step);
+        let n = tl.current().narrate();
+        for needle in ["counted twice", "twice", "IF NOT EXISTS", "alongside"] {
+            assert!(n.contains(needle), "{needle}: {n}");
+        }
+    }
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
