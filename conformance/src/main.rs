@@ -3,6 +3,11 @@
 //! state that shows it. The Python tests in `conformance/tests/` run them on real engines.
 //! Enumerated from `pipelab_core::registry`, the one list of pages.
 //!
+//! `pipelab-conformance partitioning QUERY`: the /partitioning run a link opens, to its last
+//! step with no faults: the listing's DDL at step 0, every order inserted (in order) and
+//! the rows each partition holds and the inserts refused at the end (see
+//! [`partitioning_run`]), for `conformance/tests/test_partitioning.py`.
+//!
 //! `pipelab-conformance contracts QUERY [--next CONTRACT] [--extra RECORDS]`: the /contracts
 //! run a link opens, as JSON (see [`contracts_run`]), for `conformance/tests/test_contracts.py`.
 //!
@@ -22,6 +27,18 @@ fn main() -> ExitCode {
         [cmd, dir] if cmd == "listings" => write_listings(Path::new(dir)),
         [cmd, query] if cmd == "lakehouse" => {
             return match lakehouse_run(query) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        [cmd, query] if cmd == "partitioning" => {
+            return match partitioning_run(query) {
                 Ok(text) => {
                     println!("{text}");
                     ExitCode::SUCCESS
@@ -546,4 +563,54 @@ fn lakehouse_run(query: &str) -> Result<String, String> {
         ("conflicts", num(s.conflicts() as i64)),
     ]);
     Ok(out.to_text())
+}
+
+/// The /partitioning run `query` opens, played to its end: `{"listing": the code panel at
+/// step 0, "orders": [[order_id, user_id, "amount", "YYYY-MM-DD"], …] in insert order,
+/// "partitions": {name: rows}, "refused": n}`. Faults in the link are refused: the replay
+/// inserts into the step-0 table.
+fn partitioning_run(query: &str) -> Result<String, String> {
+    use pipelab_core::calendar::day_text;
+    use pipelab_core::link;
+    use pipelab_core::patterns::partitioning::code::code_view;
+    use pipelab_core::patterns::partitioning::query::Query;
+    use pipelab_core::patterns::partitioning::Partitioning;
+    use pipelab_core::sim::Scenario;
+
+    let d = link::decode::<<Partitioning as Scenario>::Params>(query, Partitioning::fault_specs());
+    if !d.ignored.is_empty() || !d.state.faults.is_empty() {
+        return Err(format!(
+            "partitioning: the link must decode cleanly, without faults: {query}"
+        ));
+    }
+    let mut s = Partitioning::new(&d.state.params, d.state.seed)
+        .map_err(|e| format!("partitioning: {e:?}"))?;
+    let listing = code_view(&s, &Query::default()).lines.join("\n");
+    let mut orders = Vec::new();
+    for i in 0..s.total_steps() {
+        let o = s.feed().order(i);
+        orders.push(format!(
+            "[{}, {}, \"{}.{:02}\", \"{}\"]",
+            o.order_id(),
+            o.user,
+            o.amount_cents / 100,
+            o.amount_cents % 100,
+            day_text(o.day)
+        ));
+        s.step();
+    }
+    let parts: Vec<String> = s
+        .layout()
+        .parts()
+        .iter()
+        .zip(s.stored_counts())
+        .map(|(p, n)| format!("{}: {n}", json_str(&p.name)))
+        .collect();
+    Ok(format!(
+        "{{\"listing\": {}, \"orders\": [{}], \"partitions\": {{{}}}, \"refused\": {}}}",
+        json_str(&listing),
+        orders.join(", "),
+        parts.join(", "),
+        s.rejected().len()
+    ))
 }

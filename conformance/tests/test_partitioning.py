@@ -155,3 +155,54 @@ def test_a_primary_key_without_the_partition_key_is_refused_as_the_listings_say(
         cur.execute(f"CREATE TABLE good ({body}, PRIMARY KEY (order_id, {key})) PARTITION BY {scheme}")
         cur.execute("DROP TABLE good")
     conn.close()
+
+
+def simulated_run(query):
+    """The simulation's whole run for a link (conformance/src/main.rs, partitioning_run)."""
+    import json
+    import os
+    import subprocess
+
+    from test_contracts import binary
+
+    done = subprocess.run([binary(), "partitioning", query], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+RUNS = [
+    "v=1&seed=42",
+    "v=1&seed=7&pitfalls=closed-quarter-bounds",
+    "v=1&seed=7&default=on&pitfalls=closed-quarter-bounds",
+    "v=1&seed=3&scheme=hash&partitions=4",
+    "v=1&seed=5&interval=month&days=120",
+]
+
+
+@pytest.mark.parametrize("query", RUNS)
+def test_the_simulations_orders_land_in_postgresql_where_the_simulation_put_them(query, pg_db):
+    """Section 2 of the issue: the simulation's own orders, inserted one by one into the
+    table its listing creates (step 0), land in the same partitions, and the same inserts
+    are refused."""
+    run = simulated_run(query)
+    conn = psycopg2.connect(pg_db)
+    conn.autocommit = True
+    cur = conn.cursor()
+    for stmt, _ in statements(run["listing"]):
+        if stmt.upper().startswith(("CREATE", "ALTER")) and not PLACEHOLDER.search(stmt):
+            cur.execute(stmt)
+    refused = 0
+    for order_id, user_id, amount, day in run["orders"]:
+        try:
+            cur.execute("INSERT INTO orders VALUES (%s, %s, %s, %s)", (order_id, user_id, amount, day))
+        except psycopg2.errors.CheckViolation as e:
+            assert "no partition of relation" in str(e)
+            refused += 1
+    cur.execute("SELECT tableoid::regclass::text, count(*) FROM orders GROUP BY 1")
+    counts = {name: n for name, n in cur.fetchall()}
+    sim = {name: n for name, n in run["partitions"].items() if n}
+    assert counts == sim, (counts, sim)
+    assert refused == run["refused"]
+    if "closed-quarter-bounds" in query and "default=on" not in query:
+        assert refused > 0, "the note's bounds refuse the last day of each quarter"
+    conn.close()

@@ -40,6 +40,11 @@ pub fn run(ctx: &Ctx, pytest_args: &[String]) -> Result {
                     .arg("conformance/tests")
                     .args(pytest_args)
                     .env("PIPELAB_LISTINGS", &listings)
+                    // Just built by the `cargo run` above: the tests ask it for runs.
+                    .env(
+                        "PIPELAB_CONFORMANCE_BIN",
+                        ctx.target.join("debug").join("pipelab-conformance"),
+                    )
                     .env("PIPELAB_FLINK_PYTHON", &flink_python)
                     .env("PIPELAB_PG_HOST", "127.0.0.1")
                     .env("PIPELAB_PG_PORT", servers.pg_port.to_string())
