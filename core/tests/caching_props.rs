@@ -1,12 +1,30 @@
 //! Property tests of caching's invariants (PRODUCT.md: caching): the LRU never exceeds its
 //! capacity and evicts the least recently used (against an independent model); with
-//! write-through and no TTL no read returns a value older than the last committed write;
-//! coalescing sends at most one database read per key per expiry.
+//! write-through (or invalidation), version-guarded fills, no TTL and writers that do not
+//! interleave no read returns a value older than the last committed write; with two
+//! interleaved writers a stale value appears under write-through and lasts until the TTL
+//! (forever without one), while invalidation leaves none; coalescing sends at most one
+//! database read per key per expiry.
+//!
+//! Each property was seen to fail on a planted bug (then reverted):
+//! - the invariant: fills ignoring the version guard (`refused` forced false in
+//!   `advance_to`) — write-through's fill race serves stale reads;
+//! - interleaved writers, "appears": the stalled writer's cache step applied before the
+//!   second writer's (no reordering) — L2 holds the newest version;
+//! - interleaved writers, "lasts until the TTL": `Lru::get` serving expired entries — stale
+//!   reads after both TTLs;
+//! - interleaved writers, "invalidation leaves none": invalidation's cache step setting the
+//!   value instead of deleting it;
+//! - lossy broadcast: a message lost for the disconnected instance dropped for every
+//!   instance (stale reads elsewhere), and a disconnection that never ends (stale reads
+//!   past the reconnection plus the L1 TTL).
 #![cfg(not(target_arch = "wasm32"))]
 
 use pipelab_core::oracle::caching::{judge, Judge};
+use pipelab_core::patterns::caching::feed::HOT_KEY;
 use pipelab_core::patterns::caching::lru::{Lookup, Lru};
 use pipelab_core::patterns::caching::params::{CacheParams, WriteMode};
+use pipelab_core::patterns::caching::scenario::{Served, OUTAGE_US};
 use pipelab_core::patterns::caching::Caching;
 use pipelab_core::sim::{Fault, Scenario};
 use proptest::prelude::*;
@@ -76,7 +94,11 @@ fn faults_strategy() -> impl Strategy<Value = Vec<(u64, &'static str)>> {
     prop::collection::vec(
         (
             0u64..3_000,
-            prop::sample::select(vec!["hot-key-expiry", "write-one-instance"]),
+            prop::sample::select(vec![
+                "hot-key-expiry",
+                "write-one-instance",
+                "interleaved-writers",
+            ]),
         ),
         0..4,
     )
@@ -185,21 +207,123 @@ proptest! {
         p in params_strategy(),
         seed in any::<u64>(),
         faults in faults_strategy(),
+        mode in prop::sample::select(vec![WriteMode::WriteThrough, WriteMode::Invalidate]),
     ) {
-        // Only knobs that keep every copy in step: broadcast invalidation, no pitfall.
+        // Only knobs that keep every copy in step: broadcast invalidation, version-guarded
+        // fills, no pitfall, and writers that do not interleave.
         let p = CacheParams {
-            write: WriteMode::WriteThrough,
+            write: mode,
             l1_ttl_ms: 0,
             l2_ttl_ms: 0,
             l1_local: false,
             l1_answers: false,
+            guarded_fill: true,
             ..p
         };
+        let faults: Vec<_> = faults.into_iter().filter(|f| f.1 != "interleaved-writers").collect();
         let s = run(&p, seed, faults);
         prop_assert_eq!(s.stats().stale, 0);
         let v = judge(s.feed(), s.served(), s.reads_log().iter().map(|r| (r.index, r.key, r.version)));
         prop_assert_eq!((v.stale, v.from_the_future), (0, 0));
         prop_assert_eq!(v.reads, s.stats().reads);
+    }
+
+    /// Two writers of the hot key commit in order and their cache steps land in the other
+    /// order. Under write-through the older value appears in L2 and every read of the key
+    /// is stale until L2's TTL runs out (forever without one); once both TTLs (and a read
+    /// in flight) have passed, reads are fresh again. Invalidation deletes twice and, with
+    /// version-guarded fills, never serves the key stale.
+    #[test]
+    fn interleaved_writers_leave_a_stale_value_until_the_ttl(
+        p in params_strategy(),
+        seed in any::<u64>(),
+        at in 0u64..3_000,
+        l1_ttl in prop_oneof![Just(0u32), 20u32..3_000],
+        l2_ttl in prop_oneof![Just(0u32), 20u32..5_000],
+        guarded in prop::bool::ANY,
+    ) {
+        prop_assume!(p.requests >= 3);
+        let at = at % (p.requests - 2);
+        // No other write, L2 big enough never to evict, every L1 told of each write.
+        let p = CacheParams {
+            write: WriteMode::WriteThrough,
+            writes: 0.0,
+            l2: p.keys.max(1),
+            l1_ttl_ms: l1_ttl,
+            l2_ttl_ms: l2_ttl,
+            l1_local: false,
+            l1_answers: false,
+            guarded_fill: guarded,
+            ..p
+        };
+        let mut s = Caching::new(&p, seed).expect("valid params");
+        for _ in 0..at {
+            s.step();
+        }
+        s.apply(&Fault::new("interleaved-writers")).expect("two requests left");
+        s.step();
+        s.step();
+        let newest = s.versions(HOT_KEY).1;
+        prop_assert_eq!(newest, 2);
+        prop_assert_eq!(s.l2().peek(HOT_KEY).map(|e| e.0), Some(1), "the older value appears in L2");
+        prop_assert_eq!(s.stats().late_sets, 1);
+        let late_ms = s.feed().request(at + 1).at_us / 1_000;
+        while s.served() < s.total_steps() {
+            s.step();
+        }
+        let slack = p.db_ms as u64 + 1;
+        for r in s.reads_log().iter().filter(|r| r.key == HOT_KEY && r.index as u64 > at + 1) {
+            let t = s.feed().request(r.index as u64).at_us / 1_000;
+            if l2_ttl == 0 || t < late_ms + l2_ttl as u64 {
+                prop_assert!(r.stale(), "read {} at {} ms, the late set at {} ms: {:?}", r.index, t, late_ms, r);
+            }
+            if l1_ttl > 0 && l2_ttl > 0 && t > late_ms + l2_ttl as u64 + l1_ttl as u64 + slack {
+                prop_assert!(!r.stale(), "read {} at {} ms, past both TTLs of the late set at {} ms: {:?}", r.index, t, late_ms, r);
+            }
+        }
+        // The same requests with invalidation: the second delete leaves nothing behind.
+        let q = CacheParams { write: WriteMode::Invalidate, guarded_fill: true, ..p };
+        let s = run(&q, seed, vec![(at, "interleaved-writers")]);
+        prop_assert_eq!(s.stats().late_sets, 0);
+        prop_assert!(s.reads_log().iter().all(|r| !(r.key == HOT_KEY && r.stale())));
+    }
+
+    /// Pub/Sub delivers at most once: an instance disconnected when an invalidation is
+    /// published never gets it. Every stale read is then that instance's L1 answering,
+    /// and none comes later than the reconnection plus the L1 TTL (the backstop).
+    #[test]
+    fn a_lossy_broadcast_leaves_only_the_disconnected_instance_stale_until_its_l1_ttl(
+        p in params_strategy(),
+        seed in any::<u64>(),
+        at in 0u64..500,
+        l1_ttl in 1u32..2_000,
+        l2_ttl in prop_oneof![Just(0u32), 1u32..60_000],
+        mode in prop::sample::select(vec![WriteMode::WriteThrough, WriteMode::Invalidate]),
+    ) {
+        let p = CacheParams {
+            write: mode,
+            instances: p.instances.max(2),
+            l1_ttl_ms: l1_ttl,
+            l2_ttl_ms: l2_ttl,
+            l1_local: false,
+            l1_answers: false,
+            guarded_fill: true,
+            pubsub_us: 0,
+            ..p
+        };
+        prop_assume!(p.entries() <= 3_000_000);
+        let at = at % p.requests;
+        let s = run(&p, seed, vec![(at, "subscriber-disconnect")]);
+        let start_us = if at == 0 { 0 } else { s.feed().request(at - 1).at_us };
+        let end_ms = (start_us + OUTAGE_US) / 1_000;
+        for r in s.reads_log().iter().filter(|r| r.stale()) {
+            let t = s.feed().request(r.index as u64).at_us / 1_000;
+            prop_assert!(r.served == Served::L1, "stale from {:?}: {:?}", r.served, r);
+            prop_assert!(s.feed().request(r.index as u64).instance == 1, "{:?}", r);
+            prop_assert!(t < end_ms + l1_ttl as u64 + 1, "read at {} ms, reconnected at {} ms: {:?}", t, end_ms, r);
+        }
+        let v = judge(s.feed(), s.served(), s.reads_log().iter().map(|r| (r.index, r.key, r.version)));
+        prop_assert_eq!(v.stale, s.stats().stale);
     }
 
     #[test]

@@ -1,7 +1,8 @@
-// /compare/invalidate-vs-write-through (issue 7): the same requests, writes invalidating
-// (A) or writing through (B). With slow database reads, invalidation's race re-fills old
-// values and serves stale reads; write-through serves none. Both sides' stale counts are
-// checked by the oracle; a fault applies to both sides.
+// /compare/invalidate-vs-write-through (issues 7, 22): the same requests, writes
+// invalidating (A) or writing through (B). With slow database reads and plain fills, a read
+// that started before a write caches its old answer on both sides; version-guarded fills (a
+// shared setting) refuse it on both. Both sides' stale counts are checked by the oracle; a
+// fault applies to both sides.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,17 +19,21 @@ after(async () => {
 const ROOT = 'page-compare-invalidate-vs-write-through';
 const ROUTE = '/compare/invalidate-vs-write-through';
 
-test('slow reads race the writes: invalidation serves stale reads, write-through none', async () => {
+test('slow reads race the writes on both sides with plain fills; the version guard stops both', async () => {
   await env.withPage(async (lab) => {
-    await lab.open(`${ROUTE}?v=1&seed=42&db=200&writes=0.3&rate=1000&step=4000`, ROOT);
+    await lab.open(`${ROUTE}?v=1&seed=42&db=200&writes=0.3&rate=1000&fill=plain&step=4000`, ROOT);
     await lab.waitStep(4000);
-    assert.equal(parseNumber(await lab.text('b-stale')), 0);
     assert.ok(parseNumber(await lab.text('a-stale')) > 0);
+    assert.ok(parseNumber(await lab.text('b-stale')) > 0, 'write-through races too');
     assert.ok(parseNumber(await lab.text('diff-db-reads')) > 0, 'invalidation reads the database more');
-    assert.match(await lab.text('trade-off'), /re-fill/);
+    assert.match(await lab.text('trade-off'), /on both sides/);
     for (const side of ['a', 'b']) {
       await lab.until(() => lab.loc(`${side}-truth-stale`).first().getAttribute('data-state'), (s) => s === 'correct', `${side} stale badge`);
     }
+    await lab.set('param-fill', 'versioned', ['change']);
+    await lab.until(() => lab.text('trade-off'), (t) => /under either strategy/.test(t), 'the guarded verdict');
+    assert.equal(parseNumber(await lab.text('a-stale')), 0);
+    assert.equal(parseNumber(await lab.text('b-stale')), 0);
   });
 });
 

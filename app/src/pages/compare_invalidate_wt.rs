@@ -29,7 +29,8 @@ type View = CompareView<InvalidateVsWriteThrough>;
 const GLOSSARY: &[(&str, &str)] = &[
     ("invalidation", "On a write, delete the cached copies; the next read misses and fetches the new value."),
     ("write-through", "On a write, store the new value in the caches as well as the database."),
-    ("the invalidate race", "A read misses, reads the old value from the database; a write commits and deletes the key; the read then stores its old value — stale until the TTL."),
+    ("the fill race", "A read misses and reads the old value from the database; a write commits and deletes (A) or replaces (B) the cached copy; the read then stores its old value — stale until the TTL. Plain fills lose it under both strategies; a version-guarded fill refuses the old value."),
+    ("version-guarded fill", "A fill refused when a writer has recorded a newer version since the read began; a setting shared by both sides, as Memcache's leases guard delete-based invalidation."),
 ];
 
 fn side_view(
@@ -143,9 +144,9 @@ fn questions(sim: Sim<Compare<InvalidateVsWriteThrough>>) -> Vec<Question> {
         },
         Question {
             id: "race",
-            prompt: "Why can invalidation serve stale reads even when every instance hears of every write?".into(),
-            choices: vec!["It cannot".into(), "A slow read started before the write can store its old value after the write deleted the key".into(), "Because L2 has a TTL".into()],
-            answer: Callback::new(|()| (1, "The read fetched version n from the database; the write committed n+1 and deleted the cached copy; the read then stored version n. Write-through stores n+1 itself and refuses fills older than it (compare versions, or use leases as Memcache does).".into())),
+            prompt: "Why can both strategies serve stale reads even when every instance hears of every write?".into(),
+            choices: vec!["They cannot".into(), "With plain fills, a slow read started before the write can store its old value after the write".into(), "Because L2 has a TTL".into()],
+            answer: Callback::new(|()| (1, "The read fetched version n from the database; the write committed n+1 and deleted (A) or replaced (B) the cached copy; the read then stored version n. A version-guarded fill refuses that old value under either strategy (Memcache's leases guard delete-based invalidation the same way): set Cache fills to version-guarded and compare.".into())),
         },
     ]
 }
@@ -253,8 +254,8 @@ pub fn CompareInvalidateWtPage() -> impl IntoView {
             <Questions questions=questions(sim) />
             <Explainer
                 what="Two ways to keep a cache in step with its database on a write. Invalidation deletes the copies and lets the next read refill them; write-through writes the new value into the caches too."
-                when="Invalidate when writes are frequent and reads of the written key rare (no point caching what nobody reads), or values are expensive to compute on write. Write through when the key is read right after it is written and stale reads hurt."
-                when_not="Neither fixes copies the write does not reach (another instance's L1 without a broadcast), nor a stampede when a hot key expires (coalesce)."
+                when="Invalidate when writes are frequent and reads of the written key rare (no point caching what nobody reads), or values are expensive to compute on write; a delete can be repeated or reordered without harm, which is why large deployments invalidate. Write through when the key is read right after it is written and a miss costs too much, and keep concurrent writers of one key from reordering their sets."
+                when_not="Neither fixes copies the write does not reach (another instance's L1 without a broadcast), the fill race (use version-guarded fills with either), nor a stampede when a hot key expires (coalesce)."
                 glossary=GLOSSARY />
         </ComparePage>
     }

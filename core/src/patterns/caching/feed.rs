@@ -17,8 +17,12 @@ pub enum Origin {
     Workload,
     /// Part of a hot-key burst.
     Burst,
-    /// The planted write on one instance, or the reads that follow it.
+    /// A planted write (on one instance, or the second of two interleaved writers), or
+    /// the reads that follow it.
     Planted,
+    /// The first of two interleaved writers: it commits to the database, then stalls
+    /// before its cache step, which lands after the second writer's.
+    Paused,
 }
 
 /// One request.
@@ -40,6 +44,10 @@ pub enum Mark {
     /// Request `from` writes [`HOT_KEY`] on instance 0; the next `instances - 1` read it on
     /// instances 1, 2, ….
     WriteOne { from: u64, len: u64 },
+    /// Request `from` writes [`HOT_KEY`] on instance 0 and stalls before its cache step
+    /// ([`Origin::Paused`]); request `from + 1` writes it on instance 1; the next ones
+    /// read it on instances 0, 1, … in turn.
+    Interleave { from: u64, len: u64 },
 }
 
 #[derive(Clone, Debug)]
@@ -144,6 +152,20 @@ impl Feed {
                 let k = index - from;
                 Some((Origin::Planted, (k % self.instances as u64) as u32, k == 0))
             }
+            Mark::Interleave { from, len } if index >= from && index - from < len => {
+                let k = index - from;
+                let instance = match k {
+                    0 => 0,
+                    1 => 1 % self.instances,
+                    _ => ((k - 2) % self.instances as u64) as u32,
+                };
+                let origin = if k == 0 {
+                    Origin::Paused
+                } else {
+                    Origin::Planted
+                };
+                Some((origin, instance, k < 2))
+            }
             _ => None,
         });
         match planted {
@@ -217,5 +239,16 @@ mod tests {
         assert!(w[0].write && w[0].instance == 0);
         assert_eq!((w[1].instance, w[2].instance), (1, 2));
         assert!(!w[1].write && w[1].key == HOT_KEY);
+        f.mark(Mark::Interleave { from: 300, len: 5 });
+        let w: Vec<Request> = (300..305).map(|i| f.request(i)).collect();
+        assert!(w.iter().all(|r| r.key == HOT_KEY));
+        assert_eq!(
+            w.iter().map(|r| (r.write, r.instance)).collect::<Vec<_>>(),
+            [(true, 0), (true, 1), (false, 0), (false, 1), (false, 2)]
+        );
+        assert_eq!(
+            (w[0].origin, w[1].origin),
+            (Origin::Paused, Origin::Planted)
+        );
     }
 }

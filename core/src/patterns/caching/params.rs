@@ -9,6 +9,8 @@ use crate::sim::{ParamError, ParamKind, ParamSpec, Params, PitfallSpec};
 pub const MAX_REQUESTS: i64 = 1_000_000;
 /// The pitfall's name.
 pub const PITFALL_L1_ANSWERS: &str = "l1-always-answers";
+/// Pub/Sub messages that may be on their way at once (delay × request rate × instances).
+pub const MAX_MESSAGES_IN_FLIGHT: u64 = 20_000;
 /// Cache entries (all L1s plus L2) times retained checkpoints may not pass this: each
 /// checkpoint keeps its own copy of every cache (about 32 bytes an entry).
 pub const MAX_ENTRY_COPIES: u64 = 6_000_000;
@@ -110,7 +112,7 @@ pub(super) const SPECS: &[ParamSpec] = &[
     ParamSpec {
         name: "db",
         label: "Database latency (ms)",
-        help: "Time a database read or write takes.",
+        help: "Time a database read or write takes, round trip included: your own database's figure (the default 20 ms is an assumption, not a measurement).",
         kind: ParamKind::Int { min: 1, max: 2_000 },
     },
     ParamSpec {
@@ -137,6 +139,29 @@ pub(super) const SPECS: &[ParamSpec] = &[
         help: "Requests for the hot key arriving at once (0.1 ms apart) when it expires (the hot-key-expiry fault).",
         kind: ParamKind::Int { min: 1, max: 1_000 },
     },
+    ParamSpec {
+        name: "fill",
+        label: "Cache fills",
+        help: "What a read that missed does with the database's answer, whatever the write strategy. Version-guarded: every writer records the version it committed in L2, and a fill older than that version is refused (Memcache's leases protect delete-based invalidation the same way). Plain: the read stores whatever it got, so a read that started before a write can put the old value back after the write.",
+        kind: ParamKind::Choice(FILLS),
+    },
+    ParamSpec {
+        name: "l2timeout",
+        label: "L2 client time-out (ms)",
+        help: "How long a call to L2 waits before it fails when Redis is unreachable (the L2 outage fault): redis-py's socket_connect_timeout and socket_timeout. Left unset, redis-py waits as long as the operating system does. A refused connection fails at once instead.",
+        kind: ParamKind::Int { min: 1, max: 60_000 },
+    },
+    ParamSpec {
+        name: "pubsub",
+        label: "Pub/Sub delivery delay (µs)",
+        help: "How long an invalidation message takes to reach the other instances' L1s: Redis Pub/Sub delivers asynchronously, at least a network hop (about 200 µs on a 1 Gbit/s network, per Redis's latency guide). 0 = instant, an idealisation. Delivery is at most once: see the subscriber-disconnect fault.",
+        kind: ParamKind::Int { min: 0, max: 1_000_000 },
+    },
+];
+
+const FILLS: &[(&str, &str)] = &[
+    ("versioned", "version-guarded (refuse an overtaken fill)"),
+    ("plain", "plain set (store whatever the read got)"),
 ];
 
 const PITFALLS: &[PitfallSpec] = &[PitfallSpec {
@@ -165,6 +190,12 @@ pub struct CacheParams {
     pub l1_local: bool,
     pub coalesce: bool,
     pub burst: u32,
+    /// Fills are refused once L2 knows a newer version of the key (every write strategy).
+    pub guarded_fill: bool,
+    /// The client's time-out for a call to an unreachable L2.
+    pub l2_timeout_ms: u32,
+    /// How long a Pub/Sub invalidation takes to reach the other instances.
+    pub pubsub_us: u32,
     /// The note's L1 that always answers (pitfall).
     pub l1_answers: bool,
 }
@@ -188,6 +219,9 @@ impl Default for CacheParams {
             l1_local: false,
             coalesce: false,
             burst: 50,
+            guarded_fill: true,
+            l2_timeout_ms: 100,
+            pubsub_us: 0,
             l1_answers: false,
         }
     }
@@ -221,6 +255,14 @@ impl Params for CacheParams {
             "l1sync" => if self.l1_local { "local" } else { "broadcast" }.to_string(),
             "coalesce" => on_off(self.coalesce),
             "burst" => self.burst.to_string(),
+            "fill" => if self.guarded_fill {
+                "versioned"
+            } else {
+                "plain"
+            }
+            .to_string(),
+            "l2timeout" => self.l2_timeout_ms.to_string(),
+            "pubsub" => self.pubsub_us.to_string(),
             PITFALL_L1_ANSWERS => on_off(self.l1_answers),
             _ => return None,
         })
@@ -266,6 +308,9 @@ impl CacheParams {
             "l1sync" => self.l1_local = parse_choice(spec, value)? == "local",
             "coalesce" => self.coalesce = parse_choice(spec, value)? == "on",
             "burst" => self.burst = int(value)? as u32,
+            "fill" => self.guarded_fill = parse_choice(spec, value)? == "versioned",
+            "l2timeout" => self.l2_timeout_ms = int(value)? as u32,
+            "pubsub" => self.pubsub_us = int(value)? as u32,
             _ => return Err(ParamError::new(field, "is not a parameter of this page")),
         }
         Ok(())
@@ -294,6 +339,19 @@ impl CacheParams {
                 ),
             )];
         }
+        // Every message on its way is kept (and copied into each checkpoint): bound how
+        // many a delay can hold at once, at most one write per request.
+        let in_flight =
+            self.pubsub_us as u64 * self.instances.saturating_sub(1) as u64 / self.gap_us();
+        if in_flight > MAX_MESSAGES_IN_FLIGHT {
+            return vec![ParamError::new(
+                "pubsub",
+                format!(
+                    "a {} µs delay at {} requests per second could keep {} invalidation messages on their way at once; use a shorter delay, a lower rate or fewer instances (at most {})",
+                    self.pubsub_us, self.rate, in_flight, MAX_MESSAGES_IN_FLIGHT
+                ),
+            )];
+        }
         Vec::new()
     }
 
@@ -316,6 +374,7 @@ mod tests {
             ("write", "write-behind"),
             ("l1sync", "local"),
             ("coalesce", "on"),
+            ("fill", "plain"),
             ("skew", "1.5"),
             (PITFALL_L1_ANSWERS, "on"),
         ] {
@@ -333,5 +392,15 @@ mod tests {
         assert_eq!(p.l2, 1_000, "refused: unchanged");
         assert!(p.set("writes", "1.5").is_err());
         assert!(p.set("l1sync", "sometimes").is_err());
+        assert!(p.set("fill", "maybe").is_err());
+        let mut q = CacheParams::default();
+        q.set("pubsub", "5000").unwrap();
+        q.set("rate", "100000").unwrap();
+        let e = q.set("pubsub", "1000000").unwrap_err();
+        assert!(e.message.contains("invalidation messages"), "{}", e.message);
+        assert!(
+            CacheParams::default().guarded_fill,
+            "the corrected pattern by default"
+        );
     }
 }

@@ -2,29 +2,38 @@
 //! with an L1 LRU, a shared L2 and a database with latency. Reads are cache-aside (L1,
 //! then L2, then the database, filling on the way back); writes invalidate, write through
 //! or write behind. Database reads take time, so concurrent misses on one key either all
-//! read the database (a stampede) or wait for the first (coalescing). Every read is judged
-//! against the newest acknowledged write of its key.
+//! read the database (a stampede) or wait for the first (coalescing). A fill is plain or
+//! version-guarded (refused once L2 knows a newer version), whatever the write strategy.
+//! Two writers can interleave (a fault): both commit in order, their cache steps land in
+//! the other order. Every read is judged against the newest acknowledged write of its key.
 
 use std::sync::Arc;
 
 use crate::sim::parray::PArray;
 use crate::sim::{Fault, FaultSpec, PVec, ParamError, Preset, Scenario};
 
-use super::feed::{Feed, Mark, Request, HOT_KEY};
+use super::feed::{Feed, Mark, Origin, Request, HOT_KEY};
 use super::lru::{Lookup, Lru};
 use super::params::{CacheParams, WriteMode};
 
-/// What an L1 hit costs.
-pub const L1_US: u64 = 50;
-/// What a round trip to L2 costs.
-pub const L2_US: u64 = 1_000;
-/// How long an L2 outage lasts.
+/// What an L1 hit costs: a lookup in the instance's own memory, no network. A
+/// main-memory reference takes about 100 ns (Jeff Dean, "Numbers Everyone Should Know");
+/// cachetools' TTLCache.get, pure Python with its expiry bookkeeping, takes a few µs in
+/// CPython (the conformance test times it on the listing's own L1). Counted as 2 µs.
+pub const L1_US: u64 = 2;
+/// What a round trip to L2 costs: about 200 µs on a 1 Gbit/s network (Redis's guide
+/// "Diagnosing latency issues"; a Unix socket can be as low as 30 µs).
+pub const L2_US: u64 = 200;
+/// How long an L2 outage (and a Pub/Sub disconnection) lasts.
 pub const OUTAGE_US: u64 = 2_000_000;
+/// Database reads of one key in flight at once that make a stampede (many concurrent
+/// misses of one key); fewer are just overlapping reads.
+pub const STAMPEDE_READERS: u32 = 5;
 /// Latency histogram bucket upper bounds (µs); the last bucket is everything above.
 pub const BUCKETS_US: [u64; 12] = [
-    60,
-    200,
-    1_100,
+    5,
+    250,
+    1_000,
     2_000,
     5_000,
     10_000,
@@ -114,6 +123,17 @@ pub struct Stats {
     pub latency_sum_us: u64,
     /// The most database reads in flight at once.
     pub peak_in_flight: u32,
+    /// Fills the version guard refused: a newer version was acknowledged meanwhile.
+    pub refused_fills: u64,
+    /// Fills that stored a version older than the newest acknowledged one (the plain
+    /// fill's race, or a fill from a database write-behind has not reached yet).
+    pub old_fills: u64,
+    /// Writers' cache steps that stored a version older than the newest acknowledged one
+    /// (interleaved writers).
+    pub late_sets: u64,
+    /// Pub/Sub invalidations an instance never received (disconnected when published or
+    /// when due).
+    pub lost_broadcasts: u64,
 }
 
 /// A point of the over-time charts: counts within one window of requests.
@@ -146,12 +166,66 @@ pub enum Last {
         l2_missed: bool,
         /// Instances whose L1 still holds an older version.
         stale_l1: Vec<u32>,
+        /// The writer committed and stalled before its cache step (interleaved writers).
+        paused: bool,
+        /// A stalled writer's cache step that landed after this write's.
+        late: Option<Late>,
+        /// Database reads of this key still in flight that started before this write:
+        /// their answers are outdated (a plain fill stores them; the guard refuses them).
+        overtaken: u32,
+        /// Instances the invalidation message was lost for (no Pub/Sub connection).
+        lost_to: Vec<u32>,
     },
     Outage,
+    /// Two writers of the hot key are about to interleave.
+    Interleave,
+    /// An instance lost its Pub/Sub connection.
+    Unsubscribed {
+        instance: u32,
+    },
     HotExpiry {
         burst: u64,
     },
     WriteOne,
+}
+
+/// A stalled writer's cache step, landing after a newer write's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Late {
+    pub instance: u32,
+    pub key: u32,
+    pub version: u32,
+    /// L2 now holds this older version (a set, not a delete, and L2 was up).
+    pub left_stale: bool,
+}
+
+/// A database read that returned during this step with an overtaken version: stored by
+/// a plain fill, or refused by the guard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fill {
+    pub key: u32,
+    pub version: u32,
+    /// The newest acknowledged version when it landed.
+    pub newest: u32,
+    pub refused: bool,
+}
+
+/// What `advance_to` applies next.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    Fill(usize),
+    L2Back,
+    Resubscribed,
+    Delivery,
+    Behind,
+}
+
+/// A writer that committed and has not made its cache step yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Paused {
+    key: u32,
+    version: u32,
+    instance: usize,
 }
 
 /// The scenario.
@@ -168,6 +242,17 @@ pub struct Caching {
     db: PArray<u32>,
     /// Newest acknowledged version per key (what a read should return).
     acked: PArray<u32>,
+    /// Newest version per key the writers recorded in L2 (what the fill guard compares
+    /// with; a write made while L2 was down could not record its version).
+    l2_acked: PArray<u32>,
+    /// A writer stalled between its commit and its cache step.
+    paused: Option<Paused>,
+    /// The first outdated fill that landed during the last step, if any.
+    outdated_fill: Option<Fill>,
+    /// Pub/Sub invalidations on their way: `(due, key, instance)` in due order.
+    deliveries: std::collections::VecDeque<(u64, u32, u32)>,
+    /// The instance without a Pub/Sub connection, and until when.
+    unsubscribed: Option<(usize, u64)>,
     in_flight: Vec<InFlight>,
     /// Write-behind writes waiting for the database: `(due, key, version)` in due order.
     behind: std::collections::VecDeque<(u64, u32, u32)>,
@@ -190,6 +275,16 @@ const FAULTS: &[FaultSpec] = &[
         kind: "hot-key-expiry",
         label: "Hot key expires",
         help: "The hottest key leaves every cache just as a burst of requests for it arrives: a stampede on the database, unless requests are coalesced.",
+    },
+    FaultSpec {
+        kind: "interleaved-writers",
+        label: "Two writers interleave",
+        help: "Instances 0 and 1 update the hot key at nearly the same time: both commit to the database in that order, but instance 0 stalls before its cache step, which lands after instance 1's. A set then leaves instance 0's older value in the caches until its TTL (forever without one); a delete leaves nothing to reorder.",
+    },
+    FaultSpec {
+        kind: "subscriber-disconnect",
+        label: "Pub/Sub subscriber disconnects (2 s)",
+        help: "Instance 1 loses its Pub/Sub connection for two seconds, and instance 0 then updates the hot key. Redis Pub/Sub delivers at most once and keeps no backlog: the invalidations published meanwhile never reach instance 1, whose L1 copies stay until the L1 TTL (the backstop; with no L1 TTL, until evicted).",
     },
     FaultSpec {
         kind: "write-one-instance",
@@ -218,6 +313,15 @@ const PRESETS: &[Preset] = &[
         step: 1_002,
     },
     Preset {
+        name: "lost-invalidation",
+        label: "A Pub/Sub subscriber misses an invalidation",
+        description: "Invalidations are broadcast, but at step 1,000 instance 1 loses its Pub/Sub connection and instance 0 updates the hot key: the message is lost for instance 1 (at most once, no backlog), which answers from its old L1 copy until its 5 s L1 TTL runs out. The L1 TTL is the backstop: shorten it and the stale reads end sooner.",
+        seed: 42,
+        params: &[],
+        faults: &[(1_000, "subscriber-disconnect")],
+        step: 1_002,
+    },
+    Preset {
         name: "stampede",
         label: "Hot key expires: a stampede",
         description: "At step 2,000 the hot key expires as 50 requests for it arrive: dozens of them miss and read the database at once.",
@@ -243,6 +347,24 @@ const PRESETS: &[Preset] = &[
         params: &[("writes", "0.3")],
         faults: &[(1_000, "l2-outage")],
         step: 2_500,
+    },
+    Preset {
+        name: "plain-fills",
+        label: "Plain fills race the writes",
+        description: "A 200 ms database, many writes and fills that store whatever the read got. The run stops just before a write overtakes a read still in flight: step once to see the write, then use Next notable to watch the read's older answer land in the caches and be served stale. Set Cache fills to version-guarded and the same answer is refused.",
+        seed: 42,
+        params: &[("db", "200"), ("writes", "0.3"), ("rate", "1000"), ("fill", "plain")],
+        faults: &[],
+        step: 724,
+    },
+    Preset {
+        name: "interleaved-writers",
+        label: "Two writers interleave under write-through",
+        description: "No other writes; at step 1,000 two writers update the hot key and the first one's cache step lands after the second's. Step through: L2 keeps the older version until its 3 s TTL runs out, and L1 copies taken from it until their 1 s TTL; after that reads are fresh. Switch Writes to invalidate: deleting twice leaves nothing stale.",
+        seed: 42,
+        params: &[("write", "write-through"), ("writes", "0"), ("l2ttl", "3000"), ("l1ttl", "1000")],
+        faults: &[(1_000, "interleaved-writers")],
+        step: 1_000,
     },
     Preset {
         name: "write-behind",
@@ -315,6 +437,12 @@ impl Caching {
         &self.last
     }
 
+    /// The first outdated database answer that landed during the last step (stored by a
+    /// plain fill or refused by the guard).
+    pub fn outdated_fill(&self) -> Option<Fill> {
+        self.outdated_fill
+    }
+
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
     }
@@ -332,45 +460,95 @@ impl Caching {
         (self.now_us / 1_000).min(u32::MAX as u64 - 1) as u32
     }
 
-    /// Write-through and write-behind fill only with a value no write has overtaken (the
-    /// writer already stored a newer one); invalidation fills with whatever the read got,
-    /// as plain cache-aside does — the race where a slow read re-fills an old value.
-    fn guarded(&self) -> bool {
-        self.params.write != WriteMode::Invalidate
-    }
-
     /// Everything due by `t`: database reads returning (filling the caches), write-behind
     /// writes reaching the database, the end of an outage.
     fn advance_to(&mut self, t: u64) {
         self.now_us = self.now_us.max(t);
-        let now_ms = self.now_ms();
-        while let Some(i) = (0..self.in_flight.len())
-            .filter(|&i| self.in_flight[i].done_us <= t)
-            .min_by_key(|&i| self.in_flight[i].done_us)
-        {
-            let f = self.in_flight.remove(i);
-            let outdated = self.acked.get(f.key as usize) > f.version;
-            if self.guarded() && outdated {
-                continue;
-            }
-            if self.l2_down_until_us.is_none() {
-                self.l2.put(f.key, f.version, now_ms);
-            }
-            for (n, cache) in self.l1.iter_mut().enumerate() {
-                if f.instances & (1 << n) != 0 {
-                    cache.put(f.key, f.version, now_ms);
+        // Everything due by `t`, in time order: a Pub/Sub message and a fill of the same
+        // key must land in the order they happened.
+        loop {
+            let fill = (0..self.in_flight.len())
+                .filter(|&i| self.in_flight[i].done_us <= t)
+                .min_by_key(|&i| self.in_flight[i].done_us)
+                .map(|i| (self.in_flight[i].done_us, i));
+            let mut next: Option<(u64, Event)> = fill.map(|(at, i)| (at, Event::Fill(i)));
+            let mut consider = |at: Option<u64>, e: Event| {
+                if let Some(at) = at.filter(|&at| at <= t) {
+                    if next.is_none_or(|(n, _)| at < n) {
+                        next = Some((at, e));
+                    }
+                }
+            };
+            consider(self.l2_down_until_us, Event::L2Back);
+            consider(self.unsubscribed.map(|u| u.1), Event::Resubscribed);
+            consider(self.deliveries.front().map(|d| d.0), Event::Delivery);
+            consider(self.behind.front().map(|w| w.0), Event::Behind);
+            let Some((at, event)) = next else {
+                break;
+            };
+            let at_ms = (at / 1_000).min(u32::MAX as u64 - 1) as u32;
+            match event {
+                Event::Fill(i) => self.land(i, at_ms),
+                Event::L2Back => self.l2_down_until_us = None,
+                Event::Resubscribed => self.unsubscribed = None,
+                Event::Delivery => {
+                    if let Some((due, key, n)) = self.deliveries.pop_front() {
+                        if self.disconnected(n as usize, due) {
+                            self.stats.lost_broadcasts += 1;
+                        } else if let Some(c) = self.l1.get_mut(n as usize) {
+                            c.remove(key);
+                        }
+                    }
+                }
+                Event::Behind => {
+                    if let Some((_, key, version)) = self.behind.pop_front() {
+                        self.db.update(key as usize, |v| *v = (*v).max(version));
+                        self.stats.db_writes += 1;
+                    }
                 }
             }
         }
-        while self.behind.front().is_some_and(|w| w.0 <= t) {
-            if let Some((_, key, version)) = self.behind.pop_front() {
-                self.db.update(key as usize, |v| *v = (*v).max(version));
-                self.stats.db_writes += 1;
+    }
+
+    /// Database read `i` returns at `at_ms`: it fills L2 (unless the guard refuses) and
+    /// the L1 of every instance waiting for it.
+    fn land(&mut self, i: usize, at_ms: u32) {
+        let f = self.in_flight.remove(i);
+        let l2_up = self.l2_down_until_us.is_none();
+        // The guard asks L2 for the newest version a writer recorded; with L2 down it
+        // cannot be asked, and only L1 is filled.
+        let newest = self.acked.get(f.key as usize);
+        let refused =
+            self.params.guarded_fill && l2_up && self.l2_acked.get(f.key as usize) > f.version;
+        if newest > f.version && self.outdated_fill.is_none() {
+            self.outdated_fill = Some(Fill {
+                key: f.key,
+                version: f.version,
+                newest,
+                refused,
+            });
+        }
+        if refused {
+            self.stats.refused_fills += 1;
+            return;
+        }
+        if newest > f.version {
+            self.stats.old_fills += 1;
+        }
+        if l2_up {
+            self.l2.put(f.key, f.version, at_ms);
+        }
+        for (n, cache) in self.l1.iter_mut().enumerate() {
+            if f.instances & (1 << n) != 0 {
+                cache.put(f.key, f.version, at_ms);
             }
         }
-        if self.l2_down_until_us.is_some_and(|end| end <= t) {
-            self.l2_down_until_us = None;
-        }
+    }
+
+    /// Instance `n` has no Pub/Sub connection at `at_us`.
+    fn disconnected(&self, n: usize, at_us: u64) -> bool {
+        self.unsubscribed
+            .is_some_and(|(who, until)| who == n && at_us < until)
     }
 
     fn record_read(&mut self, rec: ReadRec) {
@@ -415,12 +593,14 @@ impl Caching {
         if let Lookup::Hit { version } = self.l1[inst].get(key, now_ms) {
             rec.version = version;
         } else if self.params.l1_answers {
-            // The note's decorated function builds the profile itself and caches it.
+            // The note's decorated function builds the profile itself (in memory) and
+            // caches it.
             self.l1[inst].put(key, 0, now_ms);
             rec.served = Served::MadeUp;
-            rec.latency_us = (L1_US + 1_000) as u32;
+            rec.latency_us = (2 * L1_US) as u32;
         } else {
-            let l2 = if self.l2_down_until_us.is_none() {
+            let l2_up = self.l2_down_until_us.is_none();
+            let l2 = if l2_up {
                 self.l2.get(key, now_ms)
             } else {
                 Lookup::Miss
@@ -431,22 +611,31 @@ impl Caching {
                 rec.served = Served::L2;
                 rec.latency_us = (L1_US + L2_US) as u32;
             } else {
-                let probe = if self.l2_down_until_us.is_none() {
-                    L2_US
+                // The listing's round trips: L2 up, a GET that misses, the lock (when
+                // coalescing) and the fill; L2 down, one call that fails after the
+                // client's time-out, then the database and L1 alone.
+                let timeout_us = self.params.l2_timeout_ms as u64 * 1_000;
+                let lock = if self.params.coalesce { L2_US } else { 0 };
+                let (before_db, after_db) = if l2_up {
+                    (L2_US + lock, L2_US)
                 } else {
-                    0
+                    (timeout_us, 0)
                 };
+                // Coalescing takes a lock in L2: with L2 down there is none to take.
                 let join = self
                     .in_flight
                     .iter_mut()
                     .find(|f| f.key == key && f.acked_at_start == newest)
-                    .filter(|_| self.params.coalesce);
+                    .filter(|_| self.params.coalesce && l2_up);
                 match join {
                     Some(f) => {
                         f.instances |= 1 << inst;
                         rec.version = f.version;
                         rec.served = Served::Coalesced;
-                        rec.latency_us = (L1_US + probe + f.done_us.saturating_sub(r.at_us)) as u32;
+                        // Waits for the leader, then one more GET finds its fill.
+                        rec.latency_us =
+                            (L1_US + before_db + f.done_us.saturating_sub(r.at_us) + L2_US)
+                                .min(u32::MAX as u64) as u32;
                         self.stats.coalesced += 1;
                     }
                     None => {
@@ -471,7 +660,9 @@ impl Caching {
                             self.stats.peak_in_flight.max(self.in_flight.len() as u32);
                         rec.version = version;
                         rec.served = Served::Db;
-                        rec.latency_us = (L1_US + probe + self.params.db_ms as u64 * 1_000) as u32;
+                        rec.latency_us =
+                            (L1_US + before_db + self.params.db_ms as u64 * 1_000 + after_db)
+                                .min(u32::MAX as u64) as u32;
                     }
                 }
                 db_readers = self.in_flight.iter().filter(|f| f.key == key).count() as u32;
@@ -485,15 +676,17 @@ impl Caching {
         }
     }
 
-    fn write(&mut self, r: Request) -> Last {
+    /// A writer's cache step after its commit: record the version in L2 (what the fill
+    /// guard reads), then delete or set the cached copies, and tell the other instances'
+    /// L1s unless invalidation is local. Returns whether L2 was down, and the instances
+    /// the invalidation message was lost for.
+    fn cache_step(&mut self, key: u32, version: u32, inst: usize) -> (bool, Vec<u32>) {
         let now_ms = self.now_ms();
-        let key = r.key;
-        let version = self.acked.get(key as usize) + 1;
-        let inst = (r.instance as usize).min(self.l1.len() - 1);
         let l2_up = self.l2_down_until_us.is_none();
-        self.stats.writes += 1;
-        self.acked.update(key as usize, |v| *v = version);
-        let mut commit_db = true;
+        if l2_up {
+            self.l2_acked
+                .update(key as usize, |v| *v = (*v).max(version));
+        }
         // The note's L1 is a memoised function: a write can only clear it (cache_clear),
         // never store the new value in it.
         let l1_put = !self.params.l1_answers;
@@ -504,47 +697,93 @@ impl Caching {
                 }
                 self.l1[inst].remove(key);
             }
-            WriteMode::WriteThrough => {
+            WriteMode::WriteThrough | WriteMode::WriteBehind => {
                 if l2_up {
                     self.l2.put(key, version, now_ms);
                 }
-                if l1_put {
+                // Write-behind with L2 down writes the database itself and drops its L1
+                // copy (the listing's except branch).
+                let behind_down = self.params.write == WriteMode::WriteBehind && !l2_up;
+                if l1_put && !behind_down {
                     self.l1[inst].put(key, version, now_ms);
                 } else {
                     self.l1[inst].remove(key);
                 }
             }
-            WriteMode::WriteBehind => {
-                if l2_up {
-                    self.l2.put(key, version, now_ms);
-                    self.behind.push_back((
-                        r.at_us + self.params.behind_ms as u64 * 1_000,
-                        key,
-                        version,
-                    ));
-                    commit_db = false;
-                }
-                if l1_put {
-                    self.l1[inst].put(key, version, now_ms);
-                } else {
-                    self.l1[inst].remove(key);
-                }
-            }
-        }
-        if commit_db {
-            self.db.update(key as usize, |v| *v = version);
-            self.stats.db_writes += 1;
         }
         if !l2_up {
             self.stats.lost_updates += 1;
         }
-        if !self.params.l1_local {
-            for (n, cache) in self.l1.iter_mut().enumerate() {
-                if n != inst {
-                    cache.remove(key);
+        // The invalidation message goes out in the same pipeline as the L2 step, so with
+        // L2 down it is not sent either. Pub/Sub delivers at most once: an instance
+        // without a connection never gets it.
+        let mut lost = Vec::new();
+        if !self.params.l1_local && l2_up {
+            let now = self.now_us;
+            for n in 0..self.l1.len() {
+                if n == inst {
+                    continue;
+                }
+                if self.disconnected(n, now) {
+                    self.stats.lost_broadcasts += 1;
+                    lost.push(n as u32);
+                } else if self.params.pubsub_us == 0 {
+                    self.l1[n].remove(key);
+                } else {
+                    self.deliveries
+                        .push_back((now + self.params.pubsub_us as u64, key, n as u32));
                 }
             }
         }
+        (!l2_up, lost)
+    }
+
+    fn write(&mut self, r: Request) -> Last {
+        let key = r.key;
+        let version = self.acked.get(key as usize) + 1;
+        let inst = (r.instance as usize).min(self.l1.len() - 1);
+        let l2_up = self.l2_down_until_us.is_none();
+        self.stats.writes += 1;
+        self.acked.update(key as usize, |v| *v = version);
+        // Write-behind queues the database write while L2 takes the value; with L2 down
+        // the writer has nowhere to keep it and writes the database at once.
+        if self.params.write == WriteMode::WriteBehind && l2_up {
+            self.behind
+                .push_back((r.at_us + self.params.behind_ms as u64 * 1_000, key, version));
+        } else {
+            self.db.update(key as usize, |v| *v = version);
+            self.stats.db_writes += 1;
+        }
+        let paused = r.origin == Origin::Paused && self.paused.is_none();
+        let (l2_missed, lost_to) = if paused {
+            self.paused = Some(Paused {
+                key,
+                version,
+                instance: inst,
+            });
+            (false, Vec::new())
+        } else {
+            self.cache_step(key, version, inst)
+        };
+        // A stalled writer's cache step lands after this one's.
+        let late = if paused {
+            None
+        } else {
+            self.paused.take().map(|p| {
+                let l2_up = !self.cache_step(p.key, p.version, p.instance).0;
+                let older = p.version < self.acked.get(p.key as usize);
+                let left_stale = older && l2_up && self.params.write != WriteMode::Invalidate;
+                if older && self.params.write != WriteMode::Invalidate {
+                    self.stats.late_sets += 1;
+                }
+                Late {
+                    instance: p.instance as u32,
+                    key: p.key,
+                    version: p.version,
+                    left_stale,
+                }
+            })
+        };
         let stale_l1 = self
             .l1
             .iter()
@@ -552,16 +791,34 @@ impl Caching {
             .filter(|(_, c)| c.peek(key).is_some_and(|(v, _)| v < version))
             .map(|(n, _)| n as u32)
             .collect();
-        let latency = match self.params.write {
-            WriteMode::WriteBehind if l2_up => L2_US,
-            _ => self.params.db_ms as u64 * 1_000 + if l2_up { L2_US } else { 0 },
+        let overtaken = self
+            .in_flight
+            .iter()
+            .filter(|f| f.key == key && f.version < version)
+            .count() as u32;
+        // The listing's round trips: invalidate and write-through commit, then one
+        // pipeline to L2 (record the version, delete or set, publish); write-behind takes
+        // its version from L2 (INCR), then one pipeline (set, publish). With L2 down the
+        // first L2 call fails after the client's time-out (write-behind then writes the
+        // database itself).
+        let db_us = self.params.db_ms as u64 * 1_000;
+        let timeout_us = self.params.l2_timeout_ms as u64 * 1_000;
+        let latency = match (self.params.write, l2_up) {
+            (WriteMode::WriteBehind, true) => 2 * L2_US,
+            (WriteMode::WriteBehind, false) => timeout_us + db_us,
+            (_, true) => db_us + L2_US,
+            (_, false) => db_us + timeout_us,
         };
         self.stats.latency_sum_us += latency;
         Last::Write {
             req: r,
             version,
-            l2_missed: !l2_up,
+            l2_missed,
             stale_l1,
+            paused,
+            late,
+            overtaken,
+            lost_to,
         }
     }
 }
@@ -588,6 +845,11 @@ impl Scenario for Caching {
             l2_down_until_us: None,
             db: PArray::new(),
             acked: PArray::new(),
+            l2_acked: PArray::new(),
+            paused: None,
+            outdated_fill: None,
+            deliveries: std::collections::VecDeque::new(),
+            unsubscribed: None,
             in_flight: Vec::new(),
             behind: std::collections::VecDeque::new(),
             stats: Stats::default(),
@@ -607,6 +869,7 @@ impl Scenario for Caching {
 
     fn step(&mut self) {
         let r = self.feed.request(self.served);
+        self.outdated_fill = None;
         self.advance_to(r.at_us);
         self.last = if r.write { self.write(r) } else { self.read(r) };
         self.served += 1;
@@ -641,6 +904,32 @@ impl Scenario for Caching {
                 });
                 self.last = Last::HotExpiry { burst: len };
             }
+            "interleaved-writers" => {
+                if left < 2 {
+                    return Err("two writers need two requests left".into());
+                }
+                let len = (self.params.instances as u64 + 2).min(left);
+                self.feed.mark(Mark::Interleave {
+                    from: self.served,
+                    len,
+                });
+                self.last = Last::Interleave;
+            }
+            "subscriber-disconnect" => {
+                if self.l1.len() < 2 {
+                    return Err("one instance has nobody to invalidate: use two or more".into());
+                }
+                if left == 0 {
+                    return Err("every request has been served".into());
+                }
+                self.unsubscribed = Some((1, self.now_us + OUTAGE_US));
+                let len = (self.params.instances as u64).min(left);
+                self.feed.mark(Mark::WriteOne {
+                    from: self.served,
+                    len,
+                });
+                self.last = Last::Unsubscribed { instance: 1 };
+            }
             "write-one-instance" => {
                 if left == 0 {
                     return Err("every request has been served".into());
@@ -666,7 +955,7 @@ impl Scenario for Caching {
     }
 
     fn notable_means() -> &'static str {
-        "a stale read, a stampede (a second database read of one key at once), a write L2 missed, or a fault"
+        "a stale read, an overtaken value filled into the caches, a stampede (five database reads of one key in flight at once), a write L2 or an instance missed or that landed late, or a fault"
     }
 
     fn narrate(&self) -> String {
@@ -674,12 +963,21 @@ impl Scenario for Caching {
     }
 
     fn is_notable(&self) -> bool {
+        if self.outdated_fill.is_some_and(|f| !f.refused) {
+            return true;
+        }
         match &self.last {
             Last::Start => false,
             Last::Read {
                 rec, db_readers, ..
-            } => rec.stale() || (*db_readers == 2 && rec.served == Served::Db),
-            Last::Write { l2_missed, .. } => *l2_missed,
+            } => rec.stale() || (*db_readers == STAMPEDE_READERS && rec.served == Served::Db),
+            Last::Write {
+                l2_missed,
+                paused,
+                late,
+                lost_to,
+                ..
+            } => *l2_missed || *paused || late.is_some() || !lost_to.is_empty(),
             _ => true,
         }
     }
@@ -778,6 +1076,309 @@ mod tests {
         assert_eq!(hot_reads(&calm), 1);
         assert!(calm.stats().coalesced >= 45);
         agrees_with_the_oracle(&calm);
+    }
+
+    /// Issue 22: the version guard was write-through's alone. On this page invalidation
+    /// can now have it too: the plain-fills preset lands just before a write overtakes a
+    /// read in flight; with plain fills its older answer is cached and served stale, with
+    /// the guard (the default) it is refused.
+    #[test]
+    fn the_fill_guard_works_for_invalidation_too() {
+        let p = PRESETS.iter().find(|p| p.name == "plain-fills").unwrap();
+        let (params, faults) = p.load::<CacheParams>();
+        assert_eq!(params.write, WriteMode::Invalidate);
+        for guarded in [false, true] {
+            let params = CacheParams {
+                guarded_fill: guarded,
+                ..params.clone()
+            };
+            let mut t = Timeline::new(Caching::new(&params, p.seed).unwrap(), faults.clone());
+            t.seek(p.step);
+            t.step_forward();
+            let Last::Write { req, overtaken, .. } = t.current().last() else {
+                panic!("{:?}", t.current().last())
+            };
+            let key = req.key;
+            assert!(*overtaken > 0);
+            // The overtaken read lands in the next few steps.
+            let mut fill = None;
+            for _ in 0..5 {
+                t.step_forward();
+                fill = fill.or(t.current().outdated_fill().filter(|f| f.key == key));
+            }
+            let fill = fill.expect("the overtaken read returns");
+            assert_eq!(fill.refused, guarded, "{fill:?}");
+            t.seek(t.total());
+            let st = t.current().stats();
+            if guarded {
+                assert_eq!((st.stale, st.old_fills), (0, 0), "{st:?}");
+                assert!(st.refused_fills > 0);
+                agrees_with_the_oracle(t.current());
+            } else {
+                assert!(st.stale > 0 && st.old_fills > 0, "{st:?}");
+            }
+        }
+    }
+
+    /// Issue 22: a write's commit and cache step were one atomic step, so writers never
+    /// interleaved. Now the first writer's cache step can land after the second's.
+    #[test]
+    fn interleaved_writers_leave_the_older_value_until_the_ttl() {
+        let p = PRESETS
+            .iter()
+            .find(|p| p.name == "interleaved-writers")
+            .unwrap();
+        let (params, faults) = p.load::<CacheParams>();
+        let mut t = Timeline::new(Caching::new(&params, p.seed).unwrap(), faults);
+        t.seek(p.step);
+        assert_eq!(*t.current().last(), Last::Interleave);
+        t.step_forward();
+        assert!(matches!(
+            t.current().last(),
+            Last::Write { paused: true, .. }
+        ));
+        assert!(t
+            .current()
+            .narrate()
+            .contains("stalled before its cache step"));
+        t.step_forward();
+        let s = t.current();
+        let Last::Write { late: Some(l), .. } = s.last() else {
+            panic!("{:?}", s.last())
+        };
+        assert!(l.left_stale && l.version == 1);
+        assert_eq!(s.l2().peek(HOT_KEY).map(|e| e.0), Some(1));
+        assert!(
+            s.narrate().contains("until its TTL (3 s)"),
+            "{}",
+            s.narrate()
+        );
+        let late_ms = s.feed().request(p.step + 1).at_us / 1_000;
+        t.seek(t.total());
+        let s = t.current();
+        let hot: Vec<_> = s
+            .reads_log()
+            .iter()
+            .filter(|r| r.key == HOT_KEY && r.index as u64 > p.step + 1)
+            .map(|r| (s.feed().request(r.index as u64).at_us / 1_000, r.stale()))
+            .collect();
+        assert!(hot.iter().any(|h| h.1), "a stale read appears");
+        assert!(hot.iter().all(|&(t, stale)| t >= late_ms + 3_000 || stale));
+        assert!(hot
+            .iter()
+            .all(|&(t, stale)| t <= late_ms + 3_000 + 1_000 + 21 || !stale));
+        assert!(
+            hot.iter().any(|&(t, _)| t > late_ms + 4_100),
+            "the run goes past both TTLs"
+        );
+        agrees_with_the_oracle(s);
+    }
+
+    /// The tour's last slide: write-through without TTLs is never stale while writers take
+    /// turns; the interleaved-writers fault leaves the older value (the run has other
+    /// writes, so until the key is written again); invalidation leaves nothing stale.
+    #[test]
+    fn the_tours_write_through_slide_holds() {
+        let params = CacheParams {
+            write: WriteMode::WriteThrough,
+            l1_ttl_ms: 0,
+            l2_ttl_ms: 0,
+            ..CacheParams::default()
+        };
+        let run = |params: &CacheParams, faults: Vec<crate::sim::FaultAt>| {
+            let mut t = Timeline::new(Caching::new(params, 42).unwrap(), faults);
+            t.seek(t.total());
+            t.current().clone()
+        };
+        assert_eq!(run(&params, Vec::new()).stats().stale, 0);
+        let fault = || {
+            vec![crate::sim::FaultAt {
+                step: 2_500,
+                fault: Fault::new("interleaved-writers"),
+            }]
+        };
+        let s = run(&params, fault());
+        assert!(
+            s.stats().stale > 0 && s.stats().late_sets == 1,
+            "{:?}",
+            s.stats()
+        );
+        agrees_with_the_oracle(&s);
+        let inv = CacheParams {
+            write: WriteMode::Invalidate,
+            ..params
+        };
+        assert_eq!(run(&inv, fault()).stats().stale, 0);
+    }
+
+    /// Issue 22 (newcomers): "Next notable" called two reads in flight a stampede. A
+    /// stampede is many concurrent misses of one key; two are called what they are.
+    #[test]
+    fn a_stampede_is_many_misses_of_one_key_not_two() {
+        let p = PRESETS.iter().find(|p| p.name == "stampede").unwrap();
+        let (params, faults) = p.load::<CacheParams>();
+        let mut t = Timeline::new(Caching::new(&params, p.seed).unwrap(), faults);
+        t.seek(2_000);
+        let mut two = None;
+        while t.step_forward() {
+            if let Last::Read { db_readers, .. } = t.current().last() {
+                if *db_readers == 2 && two.is_none() {
+                    two = Some(t.current().narrate());
+                }
+            }
+            if t.current().is_notable() {
+                break;
+            }
+        }
+        let Last::Read { db_readers, .. } = t.current().last() else {
+            panic!("{:?}", t.current().last())
+        };
+        assert_eq!(*db_readers, STAMPEDE_READERS);
+        assert!(*db_readers >= 5, "many misses of one key, not {db_readers}");
+        assert!(t
+            .current()
+            .narrate()
+            .contains("a stampede (many concurrent misses of one key)"));
+        let two = two.expect("two reads in flight before the stampede");
+        assert!(
+            two.contains("2 reads of this key are in flight at once"),
+            "{two}"
+        );
+        assert!(
+            !two.contains("(a stampede)") && !two.contains(": a stampede"),
+            "{two}"
+        );
+    }
+
+    /// Issue 22: broadcast invalidation was applied at once and never lost. Pub/Sub is
+    /// asynchronous and at most once: a disconnected instance misses the message and its
+    /// L1 copy stays until the L1 TTL; a delivery delay leaves a window.
+    #[test]
+    fn a_lost_invalidation_leaves_one_instance_stale_until_its_l1_ttl() {
+        let s = preset("lost-invalidation");
+        let Last::Read { req, rec, .. } = s.last() else {
+            panic!("{:?}", s.last())
+        };
+        assert_eq!((req.key, req.instance), (HOT_KEY, 1));
+        assert!(rec.stale() && rec.served == Served::L1, "{rec:?}");
+        assert!(s.stats().lost_broadcasts > 0);
+        let p = PRESETS
+            .iter()
+            .find(|p| p.name == "lost-invalidation")
+            .unwrap();
+        let (params, faults) = p.load::<CacheParams>();
+        let mut t = Timeline::new(Caching::new(&params, p.seed).unwrap(), faults.clone());
+        t.seek(p.step - 1);
+        assert!(t
+            .current()
+            .narrate()
+            .contains("the message is lost for them"));
+        t.seek(t.total());
+        let s = t.current();
+        agrees_with_the_oracle(s);
+        let end_ms = (s.feed().request(999).at_us + OUTAGE_US) / 1_000;
+        for r in s.reads_log().iter().filter(|r| r.stale()) {
+            let at = s.feed().request(r.index as u64).at_us / 1_000;
+            assert!(
+                at < end_ms + params.l1_ttl_ms as u64 + 1,
+                "{r:?} at {at} ms"
+            );
+        }
+        // Without the fault nothing is lost and nothing is stale.
+        let mut t = Timeline::new(Caching::new(&params, p.seed).unwrap(), Vec::new());
+        t.seek(t.total());
+        assert_eq!(t.current().stats().stale, 0);
+        // A delivery delay longer than the gap to the next reads leaves them stale.
+        let write_one = || {
+            vec![crate::sim::FaultAt {
+                step: 1_000,
+                fault: Fault::new("write-one-instance"),
+            }]
+        };
+        for (delay_us, stale) in [(0, false), (5_000, true)] {
+            let q = CacheParams {
+                pubsub_us: delay_us,
+                ..CacheParams::default()
+            };
+            let mut t = Timeline::new(Caching::new(&q, 42).unwrap(), write_one());
+            t.seek(1_002);
+            let Last::Read { rec, req, .. } = t.current().last() else {
+                panic!()
+            };
+            assert_eq!(req.instance, 1);
+            assert_eq!(rec.stale(), stale, "delay {delay_us} µs: {rec:?}");
+        }
+    }
+
+    /// Issue 22: an L2 outage cost nothing; a call to an unreachable Redis waits for the
+    /// client's time-out before it fails.
+    #[test]
+    fn an_outage_costs_the_client_time_out() {
+        let s = preset("outage");
+        let p = s.params();
+        let start = s.feed().request(999).at_us;
+        let in_outage = s
+            .reads_log()
+            .iter()
+            .find(|r| {
+                r.served == Served::Db && {
+                    let at = s.feed().request(r.index as u64).at_us;
+                    at > start && at < start + OUTAGE_US
+                }
+            })
+            .copied()
+            .unwrap();
+        assert_eq!(
+            in_outage.latency_us as u64,
+            L1_US + p.l2_timeout_ms as u64 * 1_000 + p.db_ms as u64 * 1_000
+        );
+        assert!(p.l2_timeout_ms > 0);
+    }
+
+    /// Issue 22: the latency figures are the cited ones (L1 a few µs, an L2 round trip
+    /// 200 µs); question caching-04 and the tour's second slide quote what the simulation
+    /// gives, re-derived here.
+    #[test]
+    fn the_quoted_latencies_are_the_simulations() {
+        let s = preset("stampede");
+        let of = |served: Served| {
+            s.reads_log()
+                .iter()
+                .find(|r| r.served == served)
+                .map(|r| r.latency_us as u64)
+                .unwrap()
+        };
+        let (l1, l2, db) = (of(Served::L1), of(Served::L2), of(Served::Db));
+        assert_eq!((l1, l2), (L1_US, L1_US + L2_US));
+        assert_eq!(db, L1_US + 2 * L2_US + 20_000);
+        let ms = |us: u64| format!("{:.3} ms", us as f64 / 1_000.0);
+        let (bank, problems) = crate::learn::content::bank();
+        assert!(
+            !problems.iter().any(|p| p.contains("caching")),
+            "{problems:?}"
+        );
+        let q = bank.iter().find(|q| q.id == "caching-04").unwrap();
+        for v in [l1, l2, db] {
+            assert!(q.stem.contains(&ms(v)), "{} lacks {}", q.stem, ms(v));
+        }
+        // Exact in thousandths of a microsecond: 0.6 x l1 + 0.3 x l2 + 0.1 x db.
+        let mean_nano_ms = (6 * l1 + 3 * l2 + db) as i128 * 100;
+        let crate::learn::bank::Answer::Numeric { value, .. } = &q.answer else {
+            panic!("{:?}", q.answer)
+        };
+        assert_eq!(
+            value.units * 10i128.pow(6 - value.scale),
+            mean_nano_ms,
+            "{value:?}"
+        );
+        let share = (db as f64 * 100.0 / (6 * l1 + 3 * l2 + db) as f64).round();
+        assert!(q.explanation.contains(&format!("{share}%")), "{share}");
+        let tour = crate::learn::content::tour("caching").unwrap().unwrap();
+        let slide = &tour.slides[1].text;
+        for v in [l1, l2, db] {
+            let b = super::super::view::bound_text(BUCKETS_US[bucket_of(v)]);
+            assert!(slide.contains(&format!("{b} bucket")), "{slide} lacks {b}");
+        }
     }
 
     #[test]

@@ -71,10 +71,17 @@ mod tests {
             write: super::super::params::WriteMode::WriteThrough,
             ..p
         };
+        let synced_inv = CacheParams {
+            write: super::super::params::WriteMode::Invalidate,
+            ..synced.clone()
+        };
         let synced = point(&synced, 9, 30_000).unwrap();
         assert_eq!(
             synced.stale_rate, 0.0,
-            "write-through, broadcast: nothing stale"
+            "write-through, broadcast, guarded fills: nothing stale"
         );
+        // Question caching-06: with every copy reached and guarded fills, a long TTL costs
+        // no staleness under invalidation either.
+        assert_eq!(point(&synced_inv, 9, 30_000).unwrap().stale_rate, 0.0);
     }
 }

@@ -5,7 +5,7 @@ use crate::format::{count, percent};
 
 use super::feed::{Origin, HOT_KEY};
 use super::params::WriteMode;
-use super::scenario::{Caching, Last, Served, Stats, BUCKETS_US, L1_US};
+use super::scenario::{Caching, Last, Served, Stats, BUCKETS_US, L1_US, STAMPEDE_READERS};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct InstanceView {
@@ -100,6 +100,15 @@ pub fn percentile(buckets: &[u64], q: f64) -> Option<u64> {
     None
 }
 
+/// A latency as text: `2 µs` under a millisecond, else `20.40 ms`.
+pub fn latency_text(us: u64) -> String {
+    if us < 1_000 {
+        format!("{us} µs")
+    } else {
+        format!("{:.2} ms", us as f64 / 1_000.0)
+    }
+}
+
 /// A latency bound as text: `≤ 1.1 ms`, `> 1 s`.
 pub fn bound_text(us: u64) -> String {
     if us == u64::MAX {
@@ -111,12 +120,34 @@ pub fn bound_text(us: u64) -> String {
     }
 }
 
-/// One sentence for the last step or fault.
+/// One sentence for the last step or fault (and, after it, an outdated database answer
+/// that landed just before).
 pub fn narrate(s: &Caching) -> String {
+    let step = narrate_last(s);
+    match (s.last(), s.outdated_fill()) {
+        (Last::Read { .. } | Last::Write { .. }, Some(f)) => format!(
+            "{step} {}",
+            if f.refused {
+                format!(
+                    "Just before, a database read of key {} that started before version {} was written returned version {}; the guard refused to cache it.",
+                    f.key, f.newest, f.version
+                )
+            } else {
+                format!(
+                    "Just before, a database read of key {} that started before version {} was written returned version {} and put it in the caches (a plain fill).",
+                    f.key, f.newest, f.version
+                )
+            }
+        ),
+        _ => step,
+    }
+}
+
+fn narrate_last(s: &Caching) -> String {
     let p = s.params();
     match s.last() {
         Last::Start => format!(
-            "{} app instances, each with an L1 of {} entries; a shared L2 of {}; a database answering in {} ms. Writes {}.",
+            "{} app instances, each with an L1 of {} entries; a shared L2 of {}; a database answering in {} ms. Writes {}; a read that missed {}.",
             p.instances,
             p.l1,
             p.l2,
@@ -125,6 +156,11 @@ pub fn narrate(s: &Caching) -> String {
                 WriteMode::Invalidate => "delete the cached copies",
                 WriteMode::WriteThrough => "store the new value in the caches",
                 WriteMode::WriteBehind => "go to the caches now and to the database later",
+            },
+            if p.guarded_fill {
+                "fills the caches only if no newer version was recorded meanwhile"
+            } else {
+                "fills the caches with whatever it got"
             }
         ),
         Last::Read {
@@ -136,8 +172,15 @@ pub fn narrate(s: &Caching) -> String {
                 Served::L1 => "an L1 hit".to_string(),
                 Served::MadeUp => "the note's L1: it made the profile up without asking L2 or the database".to_string(),
                 Served::L2 => "an L1 miss, an L2 hit (copied into L1)".to_string(),
+                Served::Db if *db_readers >= STAMPEDE_READERS => format!(
+                    "missed both caches and read the database — {db_readers} reads of this key are in flight at once: a stampede (many concurrent misses of one key)"
+                ),
                 Served::Db if *db_readers > 1 => format!(
-                    "missed both caches and read the database — {db_readers} reads of this key are in flight at once (a stampede)"
+                    "missed both caches and read the database — {db_readers} reads of this key are in flight at once (overlapping misses; a stampede is many)"
+                ),
+                Served::Db if !s.l2_up() => format!(
+                    "missed L1; L2 is down, so the call failed after the client's {} ms time-out and it read the database (only L1 is filled when it answers)",
+                    p.l2_timeout_ms
                 ),
                 Served::Db => "missed both caches and read the database (both are filled when it answers)".to_string(),
                 Served::Coalesced => "missed both caches and waited for the database read already in flight (coalesced)".to_string(),
@@ -151,11 +194,11 @@ pub fn narrate(s: &Caching) -> String {
                 String::new()
             };
             format!(
-                "Instance {} read key {}{}: {whence}, {:.2} ms.{verdict}",
+                "Instance {} read key {}{}: {whence}, {}.{verdict}",
                 req.instance,
                 req.key,
                 if req.origin == Origin::Burst { " (burst)" } else { "" },
-                rec.latency_us as f64 / 1_000.0
+                latency_text(rec.latency_us as u64)
             )
         }
         Last::Write {
@@ -163,7 +206,22 @@ pub fn narrate(s: &Caching) -> String {
             version,
             l2_missed,
             stale_l1,
+            paused,
+            late,
+            overtaken,
+            lost_to,
         } => {
+            if *paused {
+                return format!(
+                    "Instance {} updated key {} to version {version}: {}, then stalled before its cache step (a pause, a slow network); another writer comes next.",
+                    req.instance,
+                    req.key,
+                    match p.write {
+                        WriteMode::WriteBehind => "it queued the database write",
+                        _ => "it committed to the database",
+                    }
+                );
+            }
             let how = match p.write {
                 WriteMode::Invalidate => "wrote the database and deleted the cached copies",
                 WriteMode::WriteThrough => "wrote the database and stored the new value in L2 and its L1",
@@ -176,24 +234,96 @@ pub fn narrate(s: &Caching) -> String {
             if *l2_missed {
                 out.push_str(" L2 was down, so its copy was left as it was.");
             }
-            if !stale_l1.is_empty() {
+            if *overtaken > 0 {
                 out.push_str(&format!(
-                    " Only the local L1 was told: instance(s) {} still hold an older version.",
-                    stale_l1
-                        .iter()
-                        .map(|i| i.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    " {} database read(s) of this key that started before this write are still in flight: {}.",
+                    overtaken,
+                    if p.guarded_fill {
+                        "the guard will refuse to cache their older answer"
+                    } else {
+                        "their plain fill will put the older value back in the caches"
+                    }
                 ));
+            }
+            if let Some(l) = late {
+                if p.write == WriteMode::Invalidate {
+                    out.push_str(&format!(
+                        " Then instance {}'s stalled delete for version {} landed: deleting twice leaves nothing behind, so the order does not matter.",
+                        l.instance, l.version
+                    ));
+                } else if l.left_stale {
+                    out.push_str(&format!(
+                        " Then instance {}'s stalled cache step landed and stored version {} over it: L2 now holds a value older than the database's, and serves it {}.",
+                        l.instance,
+                        l.version,
+                        if p.l2_ttl_ms == 0 {
+                            "until it is evicted or written again (there is no TTL)".to_string()
+                        } else {
+                            format!("until its TTL ({} s) runs out or the key is written again", p.l2_ttl_ms as f64 / 1_000.0)
+                        }
+                    ));
+                } else {
+                    out.push_str(&format!(
+                        " Then instance {}'s stalled cache step for version {} landed.",
+                        l.instance, l.version
+                    ));
+                }
+            }
+            let ids = |v: &[u32]| {
+                v.iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let l1_until = if p.l1_ttl_ms == 0 {
+                "until evicted (there is no L1 TTL)".to_string()
+            } else {
+                format!("until its L1 TTL ({} s) runs out", p.l1_ttl_ms as f64 / 1_000.0)
+            };
+            if !stale_l1.is_empty() {
+                if p.l1_local {
+                    out.push_str(&format!(
+                        " Only the local L1 was told: instance(s) {} still hold an older version.",
+                        ids(stale_l1)
+                    ));
+                } else if *l2_missed {
+                    out.push_str(&format!(
+                        " The invalidation message goes through the same Redis, so it was not sent either: instance(s) {} keep an older version in L1, {l1_until}.",
+                        ids(stale_l1)
+                    ));
+                } else {
+                    let lost: Vec<u32> = stale_l1.iter().copied().filter(|i| lost_to.contains(i)).collect();
+                    let pending: Vec<u32> = stale_l1.iter().copied().filter(|i| !lost_to.contains(i)).collect();
+                    if !lost.is_empty() {
+                        out.push_str(&format!(
+                            " Instance(s) {} have no Pub/Sub connection: the message is lost for them (Pub/Sub delivers at most once and keeps no backlog), and their old L1 copy stays {l1_until}.",
+                            ids(&lost)
+                        ));
+                    }
+                    if !pending.is_empty() {
+                        out.push_str(&format!(
+                            " The invalidation message to instance(s) {} is on its way ({} µs): until it lands they serve their old L1 copy.",
+                            ids(&pending),
+                            p.pubsub_us
+                        ));
+                    }
+                }
             }
             out
         }
-        Last::Outage => "L2 is unreachable for the next two seconds: reads fall through to the database, and writes cannot touch L2's copies.".into(),
+        Last::Outage => format!(
+            "L2 is unreachable for the next two seconds: each call to it fails only after the client's {} ms time-out; reads then go to the database, and writes can neither touch L2's copies nor publish invalidations.",
+            p.l2_timeout_ms
+        ),
+        Last::Unsubscribed { instance } => format!(
+            "Instance {instance} loses its Pub/Sub connection for two seconds: invalidation messages published meanwhile never reach it (at most once, no backlog). Next, instance 0 updates the hot key."
+        ),
         Last::HotExpiry { burst } => format!(
             "Key {HOT_KEY} expired from every cache just as {} requests for it arrive, 0.1 ms apart{}.",
             count(*burst),
             if p.coalesce { " (requests are coalesced)" } else { "" }
         ),
+        Last::Interleave => "Two writers are about to update the hot key: instance 0 commits first but stalls before its cache step; instance 1 commits next and updates the caches at once.".into(),
         Last::WriteOne => "Instance 0 is about to update the hot key; the requests after it read the key on the other instances.".into(),
     }
 }
@@ -231,7 +361,7 @@ pub fn read_rows(s: &Caching, start: usize, n: usize) -> Vec<Vec<String>> {
                 r.version.to_string(),
                 r.newest.to_string(),
                 r.served.label().to_string(),
-                format!("{:.2} ms", r.latency_us as f64 / 1_000.0),
+                latency_text(r.latency_us as u64),
                 if r.stale() {
                     "stale".into()
                 } else {
