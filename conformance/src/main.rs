@@ -23,52 +23,22 @@ use pipelab_core::registry::{Listing, PAGES};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.as_slice() {
-        [cmd, dir] if cmd == "listings" => write_listings(Path::new(dir)),
-        [cmd, query] if cmd == "lakehouse" => {
-            return match lakehouse_run(query) {
-                Ok(text) => {
-                    println!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+    let printed = match args.as_slice() {
+        [cmd, dir] if cmd == "listings" => {
+            write_listings(Path::new(dir)).map(|n| format!("conformance: wrote {n} listings"))
         }
-        [cmd, query] if cmd == "partitioning" => {
-            return match partitioning_run(query) {
-                Ok(text) => {
-                    println!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        [cmd, rest @ ..] if cmd == "contracts" => {
-            return match contracts_run(rest) {
-                Ok(text) => {
-                    println!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        [cmd, query] if cmd == "lakehouse" => lakehouse_run(query),
+        [cmd, query] if cmd == "partitioning" => partitioning_run(query),
+        [cmd, rest @ ..] if cmd == "contracts" => contracts_run(rest),
         _ => Err(
-            "usage: pipelab-conformance listings DIR | contracts QUERY [--next CONTRACT] [--extra RECORDS]"
+            "usage: pipelab-conformance listings DIR | lakehouse QUERY | partitioning QUERY \
+             | contracts QUERY [--next CONTRACT] [--extra RECORDS]"
                 .to_string(),
         ),
     };
-    match result {
-        Ok(n) => {
-            println!("conformance: wrote {n} listings");
+    match printed {
+        Ok(text) => {
+            println!("{text}");
             ExitCode::SUCCESS
         }
         Err(e) => {
