@@ -29,7 +29,9 @@ pub fn NotePage() -> impl IntoView {
                             <li>
                                 <p><strong>{p.label}</strong></p>
                                 <p>{p.what}</p>
-                                <p><a href=p.link data-testid="note-pitfall-link">"See it happen in the simulation →"</a></p>
+                                // A full page load (as the quiz's links do): the page reads its state from the
+                                // URL when it starts.
+                                <p><a rel="external" href=p.link data-testid="note-pitfall-link">"See it happen in the simulation →"</a></p>
                             </li>
                         }).collect_view()}
                     </ul>
