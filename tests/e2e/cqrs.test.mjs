@@ -66,7 +66,11 @@ describe('/cqrs', () => {
     await env.withPage(async (lab) => {
       await lab.open('/cqrs?v=1&seed=4&step=100', ROOT);
       await lab.waitStep(100);
-      await lab.loc('pitfall-split-topics').first().check();
+      // Click, then wait for the box: Playwright's check() reads the state at once and has
+      // seen the box mid-rebuild in a full run.
+      const box = lab.loc('pitfall-split-topics').first();
+      await box.click();
+      await lab.until(() => box.isChecked(), (c) => c === true, 'the pitfall box is ticked');
       await lab.until(() => lab.text('fresh-stale'), (t) => /^0 \//.test(t), 'no fresh read');
       await lab.waitStep(100);
       assert.equal(parseNumber(await lab.text('lag-by-user')), parseNumber(await lab.text('log-len')));
